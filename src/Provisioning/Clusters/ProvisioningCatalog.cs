@@ -1,0 +1,45 @@
+namespace Provisioning.Clusters;
+
+/// <summary>What requesters may choose from; bound from <c>Provisioning:Catalog</c>.</summary>
+public sealed class ProvisioningCatalog
+{
+    /// <summary>Region → its Availability Zones, in AWS order (the first two are the default pair).</summary>
+    public Dictionary<string, List<string>> Regions { get; set; } = [];
+    public List<string> InstanceTypes { get; set; } = [];
+    public List<string> ConsulVersions { get; set; } = [];
+    public string DefaultRegion { get; set; } = "";
+    public string DefaultServerInstanceType { get; set; } = "";
+    public string DefaultClientInstanceType { get; set; } = "";
+    public string DefaultConsulVersion { get; set; } = "";
+
+    /// <summary>The catalog the portal ships with; configuration replaces it as a whole.</summary>
+    public static ProvisioningCatalog Default => new()
+    {
+        Regions = new()
+        {
+            ["eu-west-1"] = ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+            ["eu-central-1"] = ["eu-central-1a", "eu-central-1b", "eu-central-1c"],
+            ["us-east-1"] = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"],
+            ["us-west-2"] = ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
+            ["ap-southeast-2"] = ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"],
+        },
+        InstanceTypes = ["t3.small", "t3.medium", "t3.large", "m6i.large", "m7i.large"],
+        ConsulVersions = ["1.20.6", "1.21.5", "1.22.1"],
+        DefaultRegion = "eu-west-1",
+        DefaultServerInstanceType = "t3.medium",
+        DefaultClientInstanceType = "t3.small",
+        DefaultConsulVersion = "1.22.1",
+    };
+
+    /// <summary>Startup check: every default must be one of the allowed choices.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (Regions.Count == 0) yield return "Provisioning:Catalog:Regions is empty.";
+        foreach (var (region, zones) in Regions)
+            if (zones.Count < 2) yield return $"Region '{region}' needs at least two Availability Zones.";
+        if (!Regions.ContainsKey(DefaultRegion)) yield return $"DefaultRegion '{DefaultRegion}' is not in Regions.";
+        if (!InstanceTypes.Contains(DefaultServerInstanceType)) yield return $"DefaultServerInstanceType '{DefaultServerInstanceType}' is not in InstanceTypes.";
+        if (!InstanceTypes.Contains(DefaultClientInstanceType)) yield return $"DefaultClientInstanceType '{DefaultClientInstanceType}' is not in InstanceTypes.";
+        if (!ConsulVersions.Contains(DefaultConsulVersion)) yield return $"DefaultConsulVersion '{DefaultConsulVersion}' is not in ConsulVersions.";
+    }
+}

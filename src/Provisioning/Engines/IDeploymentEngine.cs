@@ -1,0 +1,47 @@
+using Provisioning.Topology;
+
+namespace Provisioning.Engines;
+
+/// <summary>
+/// Deploys a <see cref="TopologyPlan"/>. Every method reports progress to the sink and stops at
+/// a safe point when <c>cancellationToken</c> fires, returning <see cref="DeploymentOutcome.Cancelled"/>
+/// rather than throwing; whether that was a user's cancel or a shutdown is the caller's business.
+/// Operations are idempotent: running one again after a crash completes what is missing.
+/// </summary>
+public interface IDeploymentEngine
+{
+    /// <summary>The engine's name as users see it: <c>simulated</c> or <c>pulumi</c>.</summary>
+    string Name { get; }
+
+    Task<DeploymentResult> UpAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken);
+
+    Task<DeploymentResult> DestroyAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken);
+
+    Task<DeploymentResult> RefreshAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken);
+}
+
+/// <summary>What the engine needs to know beyond the plan.</summary>
+/// <param name="StackName">One stack per cluster; the engine keeps its state under this name.</param>
+/// <param name="Resumed">True when an earlier attempt of the same operation was interrupted (crash, restart).</param>
+/// <param name="GossipKey">The cluster's secret gossip key; engines must never report it.</param>
+/// <param name="Faults">Failures to inject; only the simulated engine accepts them.</param>
+public sealed record DeploymentContext(
+    string StackName,
+    bool Resumed,
+    string GossipKey,
+    SimulatedFaults? Faults = null);
+
+/// <summary>Fault injection for the simulated engine.</summary>
+/// <param name="FailResource">The logical name of a resource whose create fails.</param>
+public sealed record SimulatedFaults(string? FailResource);
+
+public enum DeploymentOutcome { Succeeded, Failed, Cancelled }
+
+public sealed record DeploymentResult(
+    DeploymentOutcome Outcome,
+    string? Error = null,
+    IReadOnlyList<string>? FailedResources = null,
+    System.Text.Json.Nodes.JsonObject? Outputs = null)
+{
+    public static DeploymentResult Cancelled() => new(DeploymentOutcome.Cancelled, "The operation was stopped at a safe point.");
+}

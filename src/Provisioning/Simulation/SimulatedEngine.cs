@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Provisioning.Engines;
+using Provisioning.Topology;
+
+namespace Provisioning.Simulation;
+
+/// <summary>
+/// The embedded default engine: it deploys the plan to a simulated AWS. It walks the same
+/// resource graph as Pulumi would, in dependency order with bounded parallelism and AWS-like
+/// latencies, and keeps the simulated resources in a store so destroy, refresh and resume
+/// behave like the real thing.
+/// </summary>
+public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineOptions options, TimeProvider time) : IDeploymentEngine
+{
+    /// <summary>The account every simulated ARN names.</summary>
+    public const string Account = "000000000000";
+
+    public string Name => "simulated";
+
+    public async Task<DeploymentResult> UpAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var existing = (await store.LoadAsync(context.StackName, CancellationToken.None)).ToDictionary(r => r.Name);
+        if (context.Resumed || existing.Count > 0)
+            await sink.EmitAsync(EngineEvent.Diagnostic(
+                $"Simulated AWS already holds {existing.Count} of the plan's {plan.Resources.Count} resources; only the missing ones are created."), CancellationToken.None);
+
+        var run = await WalkAsync(plan.Resources, r => r.DependsOn, async (resource, token) =>
+        {
+            if (existing.ContainsKey(resource.Name))
+            {
+                await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "same", $"{resource.Name} is unchanged"), CancellationToken.None);
+                await sink.EmitAsync(EngineEvent.Succeeded(resource.Name, resource.Type, "same", $"{resource.Name} is unchanged"), CancellationToken.None);
+                return null;
+            }
+            await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "create", $"Creating {resource.Name} ({resource.TypeName})"), CancellationToken.None);
+            var failure = await SimulateCreateAsync(plan, resource, context, token);
+            if (failure is not null)
+            {
+                await sink.EmitAsync(EngineEvent.Failed(resource.Name, resource.Type, "create", failure), CancellationToken.None);
+                return failure;
+            }
+            var id = SimulatedCloud.NewId(resource, context.StackName);
+            var outputs = SimulatedCloud.Outputs(resource, id, plan.Spec.Region, Account);
+            if (resource.TypeName == "Group") outputs["instances"] = SimulatedInstances.For(plan, resource);
+            await store.AddAsync(context.StackName, new SimulatedResource(resource.Name, resource.Type, id, outputs, time.GetUtcNow()), CancellationToken.None);
+            await sink.EmitAsync(EngineEvent.Succeeded(resource.Name, resource.Type, "create", $"Created {resource.Name}: {id}"), CancellationToken.None);
+            return null;
+        }, cancellationToken);
+
+        await EmitSummaryAsync(sink, "update", run, clock.Elapsed);
+        if (run.Failures.Count > 0)
+            return new DeploymentResult(DeploymentOutcome.Failed, $"{run.Failures.Count} resource(s) failed: {run.Failures.First().Value}", [.. run.Failures.Keys]);
+        if (run.Interrupted) return DeploymentResult.Cancelled();
+
+        var state = (await store.LoadAsync(context.StackName, CancellationToken.None)).ToDictionary(r => r.Name);
+        return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: SimulatedInstances.Outputs(plan, state));
+    }
+
+    public async Task<DeploymentResult> DestroyAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var existing = (await store.LoadAsync(context.StackName, CancellationToken.None)).ToDictionary(r => r.Name);
+        // Destroy runs the graph backwards: a resource goes once nothing that depends on it is left.
+        var dependents = existing.Values.ToDictionary(r => r.Name, r =>
+            (IReadOnlyList<string>)plan.Resources.Where(p => p.DependsOn.Contains(r.Name) && existing.ContainsKey(p.Name)).Select(p => p.Name).ToList());
+        var toDelete = existing.Values.Select(r => new PlannedResource(r.Name, r.Type, new Dictionary<string, object?>())).ToList();
+
+        var run = await WalkAsync(toDelete, r => dependents[r.Name], async (resource, token) =>
+        {
+            await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "delete", $"Deleting {resource.Name} ({resource.TypeName})"), CancellationToken.None);
+            if (!await DelayAsync(SimulatedCloud.DeleteLatency(resource.TypeName), token)) return Interrupted;
+            await store.RemoveAsync(context.StackName, resource.Name, CancellationToken.None);
+            await sink.EmitAsync(EngineEvent.Succeeded(resource.Name, resource.Type, "delete", $"Deleted {resource.Name}: {existing[resource.Name].Id}"), CancellationToken.None);
+            return null;
+        }, cancellationToken);
+
+        await EmitSummaryAsync(sink, "destroy", run, clock.Elapsed);
+        if (run.Failures.Count > 0)
+            return new DeploymentResult(DeploymentOutcome.Failed, run.Failures.First().Value, [.. run.Failures.Keys]);
+        return run.Interrupted ? DeploymentResult.Cancelled() : new DeploymentResult(DeploymentOutcome.Succeeded);
+    }
+
+    public async Task<DeploymentResult> RefreshAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
+    {
+        var existing = await store.LoadAsync(context.StackName, CancellationToken.None);
+        foreach (var resource in existing)
+        {
+            if (cancellationToken.IsCancellationRequested) return DeploymentResult.Cancelled();
+            await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "refresh", $"Reading {resource.Name}"), CancellationToken.None);
+            await DelayAsync(TimeSpan.FromSeconds(0.5), cancellationToken);
+            await sink.EmitAsync(EngineEvent.Succeeded(resource.Name, resource.Type, "refresh", $"{resource.Name} matches the recorded state"), CancellationToken.None);
+        }
+        var missing = plan.Resources.Count(r => existing.All(e => e.Name != r.Name));
+        await sink.EmitAsync(new EngineEvent(EngineEventType.Summary,
+            $"Refresh finished: {existing.Count} resource(s) read, {missing} of the plan's resources do not exist."), CancellationToken.None);
+        var state = existing.ToDictionary(r => r.Name);
+        return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: missing == 0 ? SimulatedInstances.Outputs(plan, state) : null);
+    }
+
+    private const string Interrupted = "\0interrupted";
+
+    private async Task<string?> SimulateCreateAsync(TopologyPlan plan, PlannedResource resource, DeploymentContext context, CancellationToken token)
+    {
+        var latency = SimulatedCloud.CreateLatency(resource.TypeName);
+        if (context.Faults?.FailResource == resource.Name)
+            return await DelayAsync(latency * 0.5, token) ? SimulatedCloud.CreateError(resource, plan.Spec.Region) : Interrupted;
+
+        var zone = resource.Properties.GetValueOrDefault("availabilityZone") as string
+            ?? (resource.Name.StartsWith("serverGroup", StringComparison.Ordinal) ? plan.Spec.AvailabilityZones[resource.Name[^1] - 'A'] : null);
+        if (zone is not null && options.DownZones.Contains(zone))
+            return await DelayAsync(latency * 4, token)
+                ? $"waiting for Auto Scaling Group ({resource.Name}) capacity satisfied: timeout while waiting for state to become 'ok' (last state: 'want exactly {plan.Spec.ServersPerAz} healthy instance(s) in Auto Scaling Group, have 0', timeout: 10m0s). Availability Zone {zone} is not responding (simulated outage)."
+                : Interrupted;
+
+        return await DelayAsync(latency, token) ? null : Interrupted;
+    }
+
+    /// <summary>Waits a scaled, slightly jittered latency; false if cancelled first.</summary>
+    private async Task<bool> DelayAsync(TimeSpan latency, CancellationToken token)
+    {
+        var scaled = latency * options.TimeScale * (0.8 + Random.Shared.NextDouble() * 0.4);
+        if (scaled <= TimeSpan.Zero) return !token.IsCancellationRequested;
+        try
+        {
+            await Task.Delay(scaled, time, token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private sealed record WalkResult(Dictionary<string, string> Failures, bool Interrupted, int Completed);
+
+    /// <summary>
+    /// Runs <paramref name="step"/> for every node once all its prerequisites have completed,
+    /// at most <see cref="SimulatedEngineOptions.Parallelism"/> at once. After a failure or a
+    /// cancellation no new step starts; steps in flight finish (or stop, if they can).
+    /// </summary>
+    private async Task<WalkResult> WalkAsync(
+        IReadOnlyList<PlannedResource> nodes,
+        Func<PlannedResource, IReadOnlyList<string>> prerequisites,
+        Func<PlannedResource, CancellationToken, Task<string?>> step,
+        CancellationToken cancellationToken)
+    {
+        var names = nodes.Select(n => n.Name).ToHashSet();
+        var waiting = nodes.ToDictionary(n => n.Name, n => prerequisites(n).Where(names.Contains).ToHashSet());
+        var pending = nodes.ToList();
+        // A list, not a dictionary keyed by task: steps that finish synchronously share one cached task.
+        var running = new List<(Task<string?> Task, PlannedResource Node)>();
+        var failures = new Dictionary<string, string>();
+        var interrupted = false;
+        var completed = 0;
+        var parallelism = Math.Max(1, options.Parallelism);
+
+        while (pending.Count > 0 || running.Count > 0)
+        {
+            var stopping = failures.Count > 0 || interrupted || cancellationToken.IsCancellationRequested;
+            if (!stopping)
+                foreach (var ready in pending.Where(n => waiting[n.Name].Count == 0).Take(parallelism - running.Count).ToList())
+                {
+                    pending.Remove(ready);
+                    running.Add((step(ready, cancellationToken), ready));
+                }
+            if (running.Count == 0)
+            {
+                interrupted |= pending.Count > 0 && failures.Count == 0;
+                break;
+            }
+            var finished = await Task.WhenAny(running.Select(r => r.Task));
+            var index = running.FindIndex(r => r.Task == finished);
+            var node = running[index].Node;
+            running.RemoveAt(index);
+            var error = await finished;
+            if (error == Interrupted) interrupted = true;
+            else if (error is not null) failures[node.Name] = error;
+            else
+            {
+                completed++;
+                foreach (var set in waiting.Values) set.Remove(node.Name);
+            }
+        }
+        return new WalkResult(failures, interrupted || (cancellationToken.IsCancellationRequested && pending.Count > 0), completed);
+    }
+
+    private static ValueTask EmitSummaryAsync(IDeploymentEventSink sink, string kind, WalkResult run, TimeSpan elapsed)
+    {
+        var result = run.Failures.Count > 0 ? "failed" : run.Interrupted ? "stopped" : "succeeded";
+        return sink.EmitAsync(new EngineEvent(EngineEventType.Summary,
+            $"Simulated {kind} {result} after {elapsed.TotalSeconds:0.0}s: {run.Completed} resource(s) done, {run.Failures.Count} failed.",
+            run.Failures.Count > 0 ? EventSeverity.Error : EventSeverity.Info), CancellationToken.None);
+    }
+}

@@ -1,0 +1,17 @@
+namespace Provisioning.Simulation;
+
+/// <summary>Bound from <c>Provisioning:Simulated</c>.</summary>
+public sealed class SimulatedEngineOptions
+{
+    /// <summary>
+    /// Multiplies AWS-like latencies: 1 takes minutes like AWS, the default makes a create take
+    /// 10–30 s, 0 is instant (tests).
+    /// </summary>
+    public double TimeScale { get; set; } = 0.15;
+
+    /// <summary>How many resources are created at once, like <c>pulumi up --parallel</c>.</summary>
+    public int Parallelism { get; set; } = 10;
+
+    /// <summary>Availability Zones that are "down": auto-scaling groups pinned there never become healthy.</summary>
+    public List<string> DownZones { get; set; } = [];
+}

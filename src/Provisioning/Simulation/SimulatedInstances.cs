@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Provisioning.Topology;
+
+namespace Provisioning.Simulation;
+
+/// <summary>The EC2 instances an auto-scaling group launches in the simulated cloud, and the cluster outputs they make.</summary>
+internal static class SimulatedInstances
+{
+    /// <summary>Servers take addresses from .10 of their subnet, clients from .100 (AWS reserves the first four).</summary>
+    private const uint FirstServerOffset = 10, FirstClientOffset = 100;
+
+    public static JsonArray For(TopologyPlan plan, PlannedResource group)
+    {
+        var instances = new JsonArray();
+        var subnets = plan.Network.Subnets;
+        if (group.Name == TopologyPlanBuilder.ClientGroup)
+        {
+            for (var i = 0; i < plan.Spec.ClientCount; i++)
+                instances.Add(Instance(subnets[i % subnets.Count], FirstClientOffset + (uint)(i / subnets.Count)));
+        }
+        else
+        {
+            var subnet = subnets[group.Name[^1] - 'A'];
+            for (var i = 0; i < plan.Spec.ServersPerAz; i++)
+                instances.Add(Instance(subnet, FirstServerOffset + (uint)i));
+        }
+        return instances;
+    }
+
+    private static JsonObject Instance(Clusters.ZoneSubnet subnet, uint offset) => new()
+    {
+        ["instanceId"] = "i-" + RandomNumberGenerator.GetHexString(17, lowercase: true),
+        ["privateIp"] = subnet.Cidr.Address(offset),
+        // 203.0.113.0/24 is reserved for documentation: plainly not a real address.
+        ["publicIp"] = $"203.0.113.{RandomNumberGenerator.GetInt32(1, 255)}",
+        ["availabilityZone"] = subnet.AvailabilityZone,
+    };
+
+    /// <summary>The stack outputs as Pulumi would report them, plus what the simulation knows of the instances.</summary>
+    public static JsonObject Outputs(TopologyPlan plan, IReadOnlyDictionary<string, SimulatedResource> state)
+    {
+        var outputs = new JsonObject();
+        foreach (var (key, value) in plan.Outputs) outputs[key] = Resolve(value, state);
+
+        var servers = new JsonObject();
+        var wan = new JsonArray();
+        for (var zone = 0; zone < plan.Spec.AvailabilityZones.Count; zone++)
+        {
+            var dc = plan.Spec.AvailabilityZones[zone];
+            var instances = InstancesOf(state, TopologyPlanBuilder.ServerGroup(zone));
+            servers[dc] = instances;
+            foreach (var instance in instances) wan.Add($"{instance!["instanceId"]}.{dc}");
+        }
+        outputs["servers"] = servers;
+        outputs["clients"] = InstancesOf(state, TopologyPlanBuilder.ClientGroup);
+        outputs["wanMembers"] = wan;
+        if (plan.Spec.AdminCidr is not null && servers[plan.Spec.AzA] is JsonArray { Count: > 0 } first)
+            outputs["uiUrl"] = $"http://{first[0]!["publicIp"]}:8500/ui/";
+        if (servers[plan.Spec.AzA] is JsonArray { Count: > 0 } serversA)
+            outputs["dnsExamples"] = new JsonArray(
+                $"{serversA[0]!["instanceId"]}.node.{plan.Spec.AzA}.consul",
+                $"consul.service.{plan.Spec.AzA}.consul",
+                $"consul.service.{plan.Spec.AzB}.consul");
+        return outputs;
+    }
+
+    private static JsonArray InstancesOf(IReadOnlyDictionary<string, SimulatedResource> state, string group) =>
+        state.TryGetValue(group, out var resource) && resource.Outputs["instances"] is JsonArray instances
+            ? (JsonArray)instances.DeepClone()
+            : [];
+
+    private static JsonNode? Resolve(object? value, IReadOnlyDictionary<string, SimulatedResource> state) => value switch
+    {
+        null => null,
+        ResourceOutput r => state.TryGetValue(r.Resource, out var resource)
+            ? resource.Outputs[r.Property]?.DeepClone() ?? JsonValue.Create(resource.Id)
+            : null,
+        Interpolation i => JsonValue.Create(string.Concat(i.Parts.Select(p => Resolve(p, state) is JsonValue v ? v.ToString() : ""))),
+        string s => JsonValue.Create(s),
+        int n => JsonValue.Create(n),
+        bool b => JsonValue.Create(b),
+        IReadOnlyDictionary<string, object?> map => new JsonObject(map.Select(kv => KeyValuePair.Create(kv.Key, Resolve(kv.Value, state)))),
+        IEnumerable<object?> list => new JsonArray(list.Select(item => Resolve(item, state)).ToArray()),
+        _ => JsonValue.Create(value.ToString()),
+    };
+}
