@@ -1,27 +1,32 @@
+using Portal;
+using Portal.Api;
+using Portal.Clusters;
 using Portal.Components;
+using Portal.Data;
+using Portal.Deployments;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Add services to the container.
-builder.Services.AddRazorComponents()
-    .AddInteractiveServerComponents();
+builder.AddPortalConfiguration();
+builder.AddPortalData();
+builder.AddDeployments();
+builder.AddClusters();
+builder.AddPortalApi();
+builder.AddPortalUi();
 
 var app = builder.Build();
 
-// Configure the HTTP request pipeline.
-if (!app.Environment.IsDevelopment())
-{
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
-    // The default HSTS value is 30 days. You may want to change this for production scenarios, see https://aka.ms/aspnetcore-hsts.
-    app.UseHsts();
-}
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-app.UseHttpsRedirection();
+await app.Services.MigratePortalDatabaseAsync();
 
+app.UseExceptionHandler();
+if (!app.Environment.IsDevelopment()) app.UseHsts();
+app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"),
+    ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
 app.UseAntiforgery();
 
-app.MapStaticAssets();
-app.MapRazorComponents<App>()
-    .AddInteractiveServerRenderMode();
+app.MapPortalApi();
+app.MapPortalUi();
 
 app.Run();
+
+public partial class Program;

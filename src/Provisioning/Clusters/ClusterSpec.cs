@@ -16,6 +16,6 @@ public sealed record ClusterSpec
     public int LogRetentionDays { get; init; } = 30;
     public int? TimeToLiveHours { get; init; }
 
-    public string AzA => AvailabilityZones[0];
-    public string AzB => AvailabilityZones[1];
+    [System.Text.Json.Serialization.JsonIgnore] public string AzA => AvailabilityZones[0];
+    [System.Text.Json.Serialization.JsonIgnore] public string AzB => AvailabilityZones[1];
 }

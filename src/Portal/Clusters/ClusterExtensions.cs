@@ -1,0 +1,12 @@
+namespace Portal.Clusters;
+
+public static class ClusterExtensions
+{
+    public static IHostApplicationBuilder AddClusters(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<GossipKeyProtector>();
+        builder.Services.AddSingleton<ClusterRequestValidator>();
+        builder.Services.AddSingleton<ClusterCommands>();
+        return builder;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Data;
+using Portal.Deployments;
+using Provisioning.Clusters;
+using Provisioning.Topology;
+
+namespace Portal.Clusters;
+
+/// <summary>
+/// The one validator of a create request, used by the form and the API alike: the topology's
+/// rules (see <see cref="ClusterSpecValidator"/>) plus what only the portal knows — other
+/// clusters, teams and the configured engine.
+/// </summary>
+public sealed partial class ClusterRequestValidator(
+    IDbContextFactory<PortalDbContext> dbFactory, IOptions<ProvisioningOptions> options, DeploymentEngines engines)
+{
+    public const string DefaultTeam = "platform";
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{1,62}[a-z0-9]$")]
+    private static partial Regex TeamSlug();
+
+    public async Task<ClusterSpecValidation> ValidateAsync(CreateClusterRequest request, CancellationToken cancellationToken)
+    {
+        var existing = await ExistingClustersAsync(cancellationToken);
+        var result = ClusterSpecValidator.Validate(request, options.Value.Catalog, existing);
+        var errors = result.Errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
+        var portalErrors = false;
+        void Error(string field, string message)
+        {
+            portalErrors = true;
+            if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
+            list.Add(message);
+        }
+
+        var team = request.Team?.Trim();
+        if (!string.IsNullOrEmpty(team) && !TeamSlug().IsMatch(team))
+            Error("team", "A team is a DNS-style slug: 3 to 64 lower-case letters, digits and hyphens.");
+
+        if (request.Simulation is { } simulation)
+        {
+            if (!engines.IsSimulated)
+                Error("simulation", $"Fault injection exists only in the simulated engine; this portal deploys with {engines.Current.Name}.");
+            else if (simulation.FailResource is { Length: > 0 } failResource && result.Spec is { } spec
+                     && TopologyPlanBuilder.Build(spec).Resources.All(r => r.Name != failResource))
+                Error("simulation.failResource", $"'{failResource}' is not a resource of this cluster's plan.");
+        }
+
+        return !portalErrors
+            ? result
+            : new ClusterSpecValidation(null, errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), result.Conflicts);
+    }
+
+    /// <summary>Clusters that hold a name and an address range; a destroyed one holds neither.</summary>
+    private async Task<IReadOnlyCollection<ExistingCluster>> ExistingClustersAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Clusters.AsNoTracking()
+            .Where(c => c.Status != ClusterStatus.Destroyed)
+            .Select(c => new { c.Name, c.SpecJson })
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => new ExistingCluster(r.Name, JsonSerializer.Deserialize<ClusterSpec>(r.SpecJson, PortalJson.Options)!.VpcCidr)).ToList();
+    }
+}

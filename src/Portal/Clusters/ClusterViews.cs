@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Portal.Data;
+using Provisioning.Clusters;
+
+namespace Portal.Clusters;
+
+/// <summary>A cluster as the API returns it.</summary>
+public sealed record ClusterView(
+    string Name,
+    string Team,
+    ClusterStatus Status,
+    string Engine,
+    ClusterSpec Spec,
+    JsonNode? Outputs,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static ClusterView From(Cluster c) => new(
+        c.Name, c.Team, c.Status, c.Engine,
+        JsonSerializer.Deserialize<ClusterSpec>(c.SpecJson, PortalJson.Options)!,
+        c.OutputsJson is null ? null : JsonNode.Parse(c.OutputsJson),
+        c.CreatedAt, c.UpdatedAt);
+}
+
+public sealed record ProgressView(int Total, int Done, int Failed);
+
+/// <summary>An operation as the API returns it.</summary>
+public sealed record OperationView(
+    Guid Id,
+    string Cluster,
+    OperationKind Kind,
+    OperationState State,
+    ProgressView Progress,
+    string? Error,
+    IReadOnlyList<string> FailedResources,
+    int Attempt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt)
+{
+    public static OperationView From(Operation o, string clusterName) => new(
+        o.Id, clusterName, o.Kind, o.State,
+        new ProgressView(o.ProgressTotal, o.ProgressDone, o.ProgressFailed),
+        o.Error,
+        o.FailedResourcesJson is null ? [] : JsonSerializer.Deserialize<List<string>>(o.FailedResourcesJson)!,
+        o.Attempt, o.CreatedAt, o.StartedAt, o.FinishedAt);
+}
+
+/// <summary>The answer to a request that enqueued work on a cluster.</summary>
+public sealed record ClusterOperationView(ClusterView Cluster, OperationView Operation);

@@ -1,0 +1,21 @@
+namespace Portal.Clusters;
+
+public enum CommandStatus { Ok, Invalid, Conflict, NotFound }
+
+/// <summary>
+/// The outcome of a command shared by the pages and the API. Failures carry what a person
+/// needs to act: field errors, or the operation that holds the cluster.
+/// </summary>
+public sealed record CommandResult<T>(
+    CommandStatus Status,
+    T? Value = default,
+    string? Message = null,
+    IReadOnlyDictionary<string, string[]>? Errors = null,
+    Guid? BlockingOperationId = null)
+{
+    public static CommandResult<T> Ok(T value) => new(CommandStatus.Ok, value);
+    public static CommandResult<T> Invalid(IReadOnlyDictionary<string, string[]> errors) => new(CommandStatus.Invalid, Message: "The request is not valid.", Errors: errors);
+    public static CommandResult<T> Conflict(string message, IReadOnlyDictionary<string, string[]>? errors = null, Guid? blocking = null) =>
+        new(CommandStatus.Conflict, Message: message, Errors: errors, BlockingOperationId: blocking);
+    public static CommandResult<T> NotFound(string message) => new(CommandStatus.NotFound, Message: message);
+}

@@ -1,0 +1,60 @@
+using System.Data.Common;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Portal.Data;
+
+public static class DataExtensions
+{
+    public static IHostApplicationBuilder AddPortalData(this IHostApplicationBuilder builder)
+    {
+        var configured = builder.Configuration.GetConnectionString("Portal")
+            ?? throw new InvalidOperationException("ConnectionStrings:Portal is not set.");
+        var connection = new SqliteConnectionStringBuilder(configured);
+        if (connection.DataSource != ":memory:" && !Path.IsPathRooted(connection.DataSource))
+            connection.DataSource = Path.Combine(builder.Environment.ContentRootPath, connection.DataSource);
+        if (Path.GetDirectoryName(connection.DataSource) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
+
+        // Keys that encrypt cookies and the clusters' gossip keys live beside the database and are backed up with it.
+        var keys = builder.Services.AddDataProtection().SetApplicationName("Portal");
+        if (Path.GetDirectoryName(connection.DataSource) is { Length: > 0 } dataDirectory)
+            keys.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+
+        builder.Services.AddDbContextFactory<PortalDbContext>(options => options
+            .UseSqlite(connection.ToString())
+            .AddInterceptors(new SqlitePragmas()));
+        return builder;
+    }
+
+    /// <summary>Creates or upgrades the schema and switches the file to WAL, before anything else touches it.</summary>
+    public static async Task MigratePortalDatabaseAsync(this IServiceProvider services)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        await db.Database.MigrateAsync();
+        // WAL lets readers (pages, SSE) run while the worker writes; it is a property of the file, set once.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+    }
+
+    /// <summary>Per-connection settings SQLite does not remember.</summary>
+    private sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        private const string Pragmas = "PRAGMA busy_timeout=10000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+namespace Portal.Data;
+
+public enum ClusterStatus { Requested, Provisioning, Ready, Failed, Destroying, Destroyed }
+
+public enum OperationKind { Create, Update, Preview, Refresh, Destroy }
+
+public enum OperationState { Queued, Running, Succeeded, Failed, Cancelling, Cancelled }
+
+/// <summary>A Consul cluster as the portal knows it. The spec and outputs are JSON documents.</summary>
+public sealed class Cluster
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public required string Name { get; set; }
+    public required string Team { get; set; }
+    public required string SpecJson { get; set; }
+    public ClusterStatus Status { get; set; } = ClusterStatus.Requested;
+    public required string Engine { get; set; }
+    public string? OutputsJson { get; set; }
+
+    /// <summary>The gossip encryption key, encrypted with Data Protection: it must never be readable from the database alone.</summary>
+    public required string ProtectedGossipKey { get; set; }
+
+    /// <summary>Fault injection requested at creation (simulated engine only), as JSON.</summary>
+    public string? SimulationJson { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public List<Operation> Operations { get; set; } = [];
+}
+
+/// <summary>One run of the engine against a cluster; its row is the truth about where it stands.</summary>
+public sealed class Operation
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid ClusterId { get; set; }
+    public Cluster Cluster { get; set; } = null!;
+    public OperationKind Kind { get; set; }
+    public OperationState State { get; set; } = OperationState.Queued;
+
+    /// <summary>The spec this operation deploys; for updates it differs from the cluster's until success.</summary>
+    public required string SpecJson { get; set; }
+
+    public string? LeaseOwner { get; set; }
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>How many times a worker has claimed it; more than one means it was resumed.</summary>
+    public int Attempt { get; set; }
+
+    public string? Error { get; set; }
+    public string? FailedResourcesJson { get; set; }
+    public int ProgressTotal { get; set; }
+    public int ProgressDone { get; set; }
+    public int ProgressFailed { get; set; }
+
+    /// <summary>The highest event sequence stored so far; the next event gets this plus one.</summary>
+    public int LastSequence { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public static readonly OperationState[] ActiveStates = [OperationState.Queued, OperationState.Running, OperationState.Cancelling];
+
+    public bool IsActive => ActiveStates.Contains(State);
+}
+
+/// <summary>Something that happened during an operation, numbered gap-free per operation.</summary>
+public sealed class DeploymentEvent
+{
+    public long Id { get; set; }
+    public Guid OperationId { get; set; }
+    public int Sequence { get; set; }
+    public DateTimeOffset Timestamp { get; set; }
+    public required string Type { get; set; }
+    public string? ResourceName { get; set; }
+    public string? ResourceType { get; set; }
+    public string? ResourceOp { get; set; }
+    public required string Message { get; set; }
+    public required string Severity { get; set; }
+}
+
+/// <summary>A resource that exists in the simulated cloud (the simulated engine's state store).</summary>
+public sealed class SimulatedResourceRow
+{
+    public required string Stack { get; set; }
+    public required string Name { get; set; }
+    public required string Type { get; set; }
+    public required string ResourceId { get; set; }
+    public required string OutputsJson { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}

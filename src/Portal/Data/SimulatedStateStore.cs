@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Simulation;
+
+namespace Portal.Data;
+
+/// <summary>The simulated cloud's resources, kept in the portal's database so they survive restarts.</summary>
+internal sealed class SimulatedStateStore(IDbContextFactory<PortalDbContext> dbFactory) : ISimulatedStateStore
+{
+    public async Task<IReadOnlyList<SimulatedResource>> LoadAsync(string stack, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.SimulatedResources.AsNoTracking().Where(r => r.Stack == stack).ToListAsync(cancellationToken);
+        return rows.Select(r => new SimulatedResource(r.Name, r.Type, r.ResourceId, JsonNode.Parse(r.OutputsJson)!.AsObject(), r.CreatedAt)).ToList();
+    }
+
+    public async Task AddAsync(string stack, SimulatedResource resource, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.SimulatedResources.Add(new SimulatedResourceRow
+        {
+            Stack = stack,
+            Name = resource.Name,
+            Type = resource.Type,
+            ResourceId = resource.Id,
+            OutputsJson = resource.Outputs.ToJsonString(),
+            CreatedAt = resource.CreatedAt,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task RemoveAsync(string stack, string name, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.SimulatedResources.Where(r => r.Stack == stack && r.Name == name).ExecuteDeleteAsync(cancellationToken);
+    }
+}

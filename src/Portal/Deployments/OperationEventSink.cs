@@ -1,0 +1,147 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Portal.Data;
+using Provisioning.Engines;
+
+namespace Portal.Deployments;
+
+/// <summary>
+/// Stores an operation's events in small batches, numbering them gap-free, keeps the operation's
+/// progress counts in step, and then tells the broadcaster. Engines emit without waiting for the
+/// database; <see cref="CompleteAsync"/> flushes the rest.
+/// </summary>
+internal sealed class OperationEventSink : IDeploymentEventSink
+{
+    private const int MaxBatch = 100;
+
+    private readonly Operation _operation;
+    private readonly IDbContextFactory<PortalDbContext> _dbFactory;
+    private readonly OperationBroadcaster _broadcaster;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IReadOnlyList<string> _secrets;
+    private readonly Channel<EngineEvent> _pending = Channel.CreateUnbounded<EngineEvent>(new() { SingleReader = true });
+    private readonly HashSet<string> _done;
+    private readonly HashSet<string> _failed;
+    private readonly Task _writer;
+    private int _sequence;
+
+    public OperationEventSink(
+        Operation operation, ResourceProgress progress, IReadOnlyList<string> secrets,
+        IDbContextFactory<PortalDbContext> dbFactory, OperationBroadcaster broadcaster, TimeProvider time, ILogger logger)
+    {
+        _operation = operation;
+        _sequence = operation.LastSequence;
+        _done = progress.Done;
+        _failed = progress.Failed;
+        _secrets = secrets.Where(s => s.Length > 0).ToList();
+        _dbFactory = dbFactory;
+        _broadcaster = broadcaster;
+        _time = time;
+        _logger = logger;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public ValueTask EmitAsync(EngineEvent engineEvent, CancellationToken cancellationToken = default)
+    {
+        if (!_pending.Writer.TryWrite(engineEvent))
+            throw new InvalidOperationException("The operation's event stream is already complete.");
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Stores everything emitted so far; afterwards nothing more can be emitted.</summary>
+    public Task CompleteAsync()
+    {
+        _pending.Writer.TryComplete();
+        return _writer;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<EngineEvent>(MaxBatch);
+        while (await _pending.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var next)) batch.Add(next);
+            await WriteAsync(batch);
+            batch.Clear();
+        }
+    }
+
+    private async Task WriteAsync(List<EngineEvent> batch)
+    {
+        var now = _time.GetUtcNow();
+        var rows = batch.Select(e => ToRow(e, ++_sequence, now)).ToList();
+        foreach (var e in batch.Where(e => e.Resource is not null))
+        {
+            if (e.Type == EngineEventType.ResourceSucceeded) { _done.Add(e.Resource!.Name); _failed.Remove(e.Resource.Name); }
+            if (e.Type == EngineEventType.ResourceFailed) _failed.Add(e.Resource!.Name);
+        }
+        int done = _done.Count, failed = _failed.Count, last = _sequence;
+
+        // The database is the truth: a failed write is retried, never skipped, so sequences stay gap-free.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var db = await _dbFactory.CreateDbContextAsync();
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                db.DeploymentEvents.AddRange(rows);
+                await db.SaveChangesAsync();
+                await db.Operations.Where(o => o.Id == _operation.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(o => o.LastSequence, last)
+                    .SetProperty(o => o.ProgressDone, done)
+                    .SetProperty(o => o.ProgressFailed, failed));
+                await transaction.CommitAsync();
+                break;
+            }
+            catch (Exception ex) when (attempt < 10 && ex is DbUpdateException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                _logger.LogWarning(ex, "Storing {Count} events failed (attempt {Attempt}); retrying", rows.Count, attempt);
+                foreach (var row in rows) row.Id = 0;
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
+            }
+        }
+        _operation.LastSequence = last;
+        _operation.ProgressDone = done;
+        _operation.ProgressFailed = failed;
+        _broadcaster.Publish(new OperationUpdate(_operation.Id, _operation.ClusterId, rows.Select(EventView.From).ToList()));
+    }
+
+    private DeploymentEvent ToRow(EngineEvent e, int sequence, DateTimeOffset now) => new()
+    {
+        OperationId = _operation.Id,
+        Sequence = sequence,
+        Timestamp = now,
+        Type = EventTypes.Of(e.Type),
+        ResourceName = e.Resource?.Name,
+        ResourceType = e.Resource?.Type,
+        ResourceOp = e.Resource?.Op,
+        Message = Redact(e.Message),
+        Severity = EventTypes.Of(e.Severity),
+    };
+
+    // A last line of defence: engines must not report secrets, and if one ever does it is not stored.
+    private string Redact(string message) =>
+        _secrets.Aggregate(message, (text, secret) => text.Replace(secret, "[secret]", StringComparison.Ordinal));
+}
+
+/// <summary>Which resources an operation has completed or failed so far, rebuilt from its stored events on resume.</summary>
+internal sealed record ResourceProgress(HashSet<string> Done, HashSet<string> Failed)
+{
+    public static async Task<ResourceProgress> LoadAsync(PortalDbContext db, Guid operationId, CancellationToken cancellationToken)
+    {
+        var events = await db.DeploymentEvents.AsNoTracking()
+            .Where(e => e.OperationId == operationId && e.ResourceName != null
+                && (e.Type == EventTypes.ResourceSucceeded || e.Type == EventTypes.ResourceFailed))
+            .OrderBy(e => e.Sequence)
+            .Select(e => new { e.Type, e.ResourceName })
+            .ToListAsync(cancellationToken);
+        var progress = new ResourceProgress([], []);
+        foreach (var e in events)
+        {
+            if (e.Type == EventTypes.ResourceSucceeded) { progress.Done.Add(e.ResourceName!); progress.Failed.Remove(e.ResourceName!); }
+            else progress.Failed.Add(e.ResourceName!);
+        }
+        return progress;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Portal.Data;
+using Provisioning.Engines;
+
+namespace Portal.Deployments;
+
+/// <summary>The state transitions of an operation and its cluster, each in one short transaction.</summary>
+internal static class OperationFinisher
+{
+    public static async Task StartAsync(IDbContextFactory<PortalDbContext> dbFactory, Operation operation, int total, DateTimeOffset now)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        await db.Operations.Where(o => o.Id == operation.Id).ExecuteUpdateAsync(s => s.SetProperty(o => o.ProgressTotal, total));
+        var status = operation.Kind switch
+        {
+            OperationKind.Create or OperationKind.Update => ClusterStatus.Provisioning,
+            OperationKind.Destroy => ClusterStatus.Destroying,
+            _ => (ClusterStatus?)null,
+        };
+        if (status is { } s)
+            await db.Clusters.Where(c => c.Id == operation.ClusterId).ExecuteUpdateAsync(u => u
+                .SetProperty(c => c.Status, s).SetProperty(c => c.UpdatedAt, now));
+        operation.ProgressTotal = total;
+    }
+
+    /// <summary>Records how the run ended. A run stopped by shutdown keeps state Running with an expired lease, so the next start resumes it.</summary>
+    public static async Task<OperationState> FinishAsync(
+        IDbContextFactory<PortalDbContext> dbFactory, Operation snapshot, DeploymentResult result, bool interruptedByShutdown, string workerId, DateTimeOffset now)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var operation = await db.Operations.Include(o => o.Cluster).SingleAsync(o => o.Id == snapshot.Id);
+        if (operation.LeaseOwner != workerId) return operation.State; // another worker took over; it decides
+
+        if (interruptedByShutdown)
+        {
+            operation.LeaseExpiresAt = now;
+        }
+        else
+        {
+            operation.State = result.Outcome switch
+            {
+                DeploymentOutcome.Succeeded => OperationState.Succeeded,
+                DeploymentOutcome.Cancelled => OperationState.Cancelled,
+                _ => OperationState.Failed,
+            };
+            operation.Error = result.Outcome == DeploymentOutcome.Succeeded ? null : result.Error;
+            operation.FailedResourcesJson = result.FailedResources is { Count: > 0 } failed ? JsonSerializer.Serialize(failed) : null;
+            operation.FinishedAt = now;
+            operation.LeaseOwner = null;
+            operation.LeaseExpiresAt = null;
+            if (operation.Kind == OperationKind.Destroy && result.Outcome == DeploymentOutcome.Succeeded)
+                operation.ProgressTotal = operation.ProgressDone;
+            ApplyToCluster(operation, result, now);
+        }
+        await db.SaveChangesAsync();
+        await transaction.CommitAsync();
+        return operation.State;
+    }
+
+    private static void ApplyToCluster(Operation operation, DeploymentResult result, DateTimeOffset now)
+    {
+        var cluster = operation.Cluster;
+        cluster.UpdatedAt = now;
+        switch (operation.Kind, result.Outcome)
+        {
+            case (OperationKind.Destroy, DeploymentOutcome.Succeeded):
+                cluster.Status = ClusterStatus.Destroyed;
+                cluster.OutputsJson = null;
+                break;
+            case (OperationKind.Create or OperationKind.Update or OperationKind.Refresh, DeploymentOutcome.Succeeded):
+                cluster.Status = ClusterStatus.Ready;
+                cluster.SpecJson = operation.SpecJson;
+                if (result.Outputs is not null) cluster.OutputsJson = result.Outputs.ToJsonString();
+                break;
+            case (OperationKind.Create or OperationKind.Update or OperationKind.Destroy, _):
+                // Partly built or partly removed: the resources that exist are kept, and retry or destroy is offered.
+                cluster.Status = ClusterStatus.Failed;
+                break;
+        }
+    }
+
+    /// <summary>Takes back an operation whose worker vanished: queued again, or cancelled if that was asked for.</summary>
+    public static async Task RecoverAsync(PortalDbContext db, Operation operation, bool cancelling, string message, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var updated = await db.Operations
+            .Where(o => o.Id == operation.Id && o.State == operation.State && o.LeaseExpiresAt == operation.LeaseExpiresAt)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.State, cancelling ? OperationState.Cancelled : OperationState.Queued)
+                .SetProperty(o => o.LeaseOwner, (string?)null)
+                .SetProperty(o => o.LeaseExpiresAt, (DateTimeOffset?)null)
+                .SetProperty(o => o.FinishedAt, cancelling ? now : null)
+                .SetProperty(o => o.LastSequence, o => o.LastSequence + 1), cancellationToken);
+        if (updated == 0) return; // someone else recovered it first
+        db.DeploymentEvents.Add(new DeploymentEvent
+        {
+            OperationId = operation.Id,
+            Sequence = operation.LastSequence + 1,
+            Timestamp = now,
+            Type = EventTypes.Recovered,
+            Message = message,
+            Severity = "warning",
+        });
+        if (cancelling && operation.Kind is OperationKind.Create or OperationKind.Update or OperationKind.Destroy)
+            await db.Clusters.Where(c => c.Id == operation.ClusterId && c.Status != ClusterStatus.Destroyed)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, ClusterStatus.Failed).SetProperty(c => c.UpdatedAt, now), cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}
