@@ -108,7 +108,8 @@ public sealed class ClusterCommands(
         catch (DbUpdateException ex) when (IsUniqueViolation(ex))
         {
             var active = await db.Operations.AsNoTracking()
-                .Where(o => o.ClusterId == cluster.Id && Operation.ActiveStates.Contains(o.State))
+                .Where(o => o.ClusterId == cluster.Id
+                    && (o.State == OperationState.Queued || o.State == OperationState.Running || o.State == OperationState.Cancelling))
                 .FirstOrDefaultAsync(cancellationToken);
             return CommandResult<ClusterOperationView>.Conflict(
                 active is null

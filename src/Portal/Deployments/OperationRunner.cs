@@ -28,11 +28,13 @@ internal sealed class OperationRunner(
         Operation operation;
         Cluster cluster;
         ResourceProgress progress;
+        bool firstOfCluster;
         await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
         {
             operation = await db.Operations.AsNoTracking().Include(o => o.Cluster).SingleAsync(o => o.Id == operationId, CancellationToken.None);
             cluster = operation.Cluster;
             progress = await ResourceProgress.LoadAsync(db, operationId, CancellationToken.None);
+            firstOfCluster = !await db.Operations.AnyAsync(o => o.ClusterId == cluster.Id && o.CreatedAt < operation.CreatedAt, CancellationToken.None);
         }
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["OperationId"] = operationId, ["Cluster"] = cluster.Name });
 
@@ -49,7 +51,7 @@ internal sealed class OperationRunner(
             await OperationFinisher.StartAsync(dbFactory, operation, plan.Resources.Count, time.GetUtcNow());
             broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], OperationState.Running));
             logger.LogInformation("Running {Kind} of {Cluster} (attempt {Attempt}) on the {Engine} engine", operation.Kind, cluster.Name, operation.Attempt, cluster.Engine);
-            result = await RunEngineAsync(operation, cluster, plan, gossipKey, sink, stop.Token);
+            result = await RunEngineAsync(operation, cluster, plan, gossipKey, firstOfCluster, sink, stop.Token);
         }
         catch (Exception ex)
         {
@@ -70,14 +72,15 @@ internal sealed class OperationRunner(
         broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], state));
     }
 
-    private Task<DeploymentResult> RunEngineAsync(Operation operation, Cluster cluster, TopologyPlan plan, string gossipKey, IDeploymentEventSink sink, CancellationToken token)
+    private Task<DeploymentResult> RunEngineAsync(
+        Operation operation, Cluster cluster, TopologyPlan plan, string gossipKey, bool firstOfCluster, IDeploymentEventSink sink, CancellationToken token)
     {
         var engine = engines.Find(cluster.Engine)
             ?? throw new InvalidOperationException($"Cluster '{cluster.Name}' was deployed by the {cluster.Engine} engine, which this portal is not configured to run (Provisioning:Engine).");
         var faults = cluster.SimulationJson is null ? null : JsonSerializer.Deserialize<SimulatedFaults>(cluster.SimulationJson, PortalJson.Options);
-        // Faults are injected on the first run only, so that retry shows recovery.
+        // Faults belong to the create request: they hit its first run only, so that retry shows recovery.
         var context = new DeploymentContext(cluster.Name, operation.Attempt > 1, gossipKey,
-            operation.Kind == OperationKind.Create && operation.Attempt == 1 ? faults : null);
+            operation.Kind == OperationKind.Create && operation.Attempt == 1 && firstOfCluster ? faults : null);
         return operation.Kind switch
         {
             OperationKind.Destroy => engine.DestroyAsync(plan, context, sink, token),

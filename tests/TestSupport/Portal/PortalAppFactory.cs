@@ -13,7 +13,16 @@ namespace TestSupport.Portal;
 /// </summary>
 public class PortalAppFactory : WebApplicationFactory<Program>
 {
-    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("portal-test-").FullName;
+    /// <param name="dataDirectory">Reuse another instance's folder, e.g. to restart the portal on the same database.</param>
+    public PortalAppFactory(string? dataDirectory = null)
+    {
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("portal-test-").FullName;
+        _ownsDirectory = dataDirectory is null;
+    }
+
+    private readonly bool _ownsDirectory;
+
+    public string DataDirectory { get; }
 
     public string DatabasePath => Path.Combine(DataDirectory, "portal.db");
 
@@ -31,6 +40,9 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
+    /// <summary>Keep the folder after disposal, so another instance can start on it.</summary>
+    public bool KeepData { get; set; }
+
     public PortalDbContext CreateDbContext() =>
         Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext();
 
@@ -38,7 +50,8 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         SqliteConnection.ClearAllPools();
-        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+        if (_ownsDirectory && !KeepData)
+            try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
         GC.SuppressFinalize(this);
     }
 }

@@ -1,0 +1,247 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using TestSupport.Portal;
+
+namespace Portal.Tests.Api;
+
+public sealed class ClusterApiTests : IAsyncDisposable
+{
+    private readonly PortalAppFactory _app = new();
+    private HttpClient? _client;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>Started on first use, so a test can change settings before.</summary>
+    private HttpClient _http => _client ??= _app.CreateClient();
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    [Fact]
+    public async Task CreateCluster_ValidRequest_Answers202WithClusterOperationAndLocation()
+    {
+        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "alpha", clientCount = 7, region = "us-west-2" }, Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        var operationId = (string)body["operation"]!["id"]!;
+        Assert.Equal($"/api/v1/operations/{operationId}", response.Headers.Location!.ToString());
+        Assert.Equal("alpha", (string)body["cluster"]!["name"]!);
+        Assert.Equal("requested", (string)body["cluster"]!["status"]!);
+        Assert.Equal("simulated", (string)body["cluster"]!["engine"]!);
+        Assert.Equal(7, (int)body["cluster"]!["spec"]!["clientCount"]!);
+        Assert.Equal("[\"us-west-2a\",\"us-west-2b\"]", body["cluster"]!["spec"]!["availabilityZones"]!.ToJsonString());
+        Assert.Equal("create", (string)body["operation"]!["kind"]!);
+        Assert.Equal("queued", (string)body["operation"]!["state"]!);
+        foreach (var field in new[] { "progress", "error", "startedAt", "finishedAt" })
+            Assert.True(body["operation"]!.AsObject().ContainsKey(field), $"operation lacks '{field}'");
+    }
+
+    [Fact]
+    public async Task CreateCluster_Succeeds_ReachesReadyWithOutputsAndGapFreeEvents()
+    {
+        var created = await _http.CreateClusterAsync(new { name = "ready-one" });
+        var operationId = (string)created["operation"]!["id"]!;
+
+        var operation = await _http.WaitForOperationAsync(operationId);
+
+        Assert.Equal("succeeded", (string)operation["state"]!);
+        Assert.Equal((int)operation["progress"]!["total"]!, (int)operation["progress"]!["done"]!);
+        var cluster = await _http.GetJsonAsync("/api/v1/clusters/ready-one");
+        Assert.Equal("ready", (string)cluster["status"]!);
+        var outputs = cluster["outputs"]!;
+        Assert.StartsWith("vpc-", (string)outputs["vpcId"]!);
+        Assert.Equal(6, outputs["wanMembers"]!.AsArray().Count);
+        foreach (var server in outputs["servers"]!["eu-west-1a"]!.AsArray())
+            Assert.StartsWith("10.0.0.", (string)server!["privateIp"]!);
+
+        var events = await _http.AllEventsAsync(operationId);
+        Assert.Equal(Enumerable.Range(1, events.Count), events.Select(e => (int)e["sequence"]!));
+        var first = events.First(e => (string)e["type"]! == "resource-started");
+        Assert.Equal("vpc", (string)first["resource"]!["name"]!);
+        Assert.Equal("aws:ec2/vpc:Vpc", (string)first["resource"]!["type"]!);
+        Assert.Equal("create", (string)first["resource"]!["op"]!);
+        Assert.Equal("summary", (string)events[^1]["type"]!);
+    }
+
+    [Fact]
+    public async Task CreateCluster_InvalidFields_Answers400PerFieldAndStoresNothing()
+    {
+        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new
+        {
+            name = "X",
+            serversPerAz = 4,
+            clientCount = 51,
+            region = "mars-1",
+            vpcCidr = "8.8.0.0/16",
+            consulVersion = "0.8.0",
+            logRetentionDays = 2,
+        }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["errors"]!.AsObject();
+        Assert.Equal(["clientCount", "consulVersion", "logRetentionDays", "name", "region", "serversPerAz", "vpcCidr"],
+            errors.Select(e => e.Key).Order());
+        Assert.Contains("private range", (string)errors["vpcCidr"]![0]!);
+        await using var db = _app.CreateDbContext();
+        Assert.Equal(0, await db.Clusters.CountAsync(Ct));
+        Assert.Equal(0, await db.Operations.CountAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("{\"name\": \"alpha\", \"unknown\": 1}", "unknown")]
+    [InlineData("{\"name\": \"alpha\", \"clientCount\": \"five\"}", "clientCount")]
+    [InlineData("{\"name\": ", "")]
+    public async Task CreateCluster_UnreadableBody_Answers400ProblemAndStoresNothing(string body, string mentioned)
+    {
+        var response = await _http.PostAsync("/api/v1/clusters", new StringContent(body, Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Contains(mentioned, (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["detail"]!);
+        await using var db = _app.CreateDbContext();
+        Assert.Equal(0, await db.Clusters.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task CreateCluster_NameTaken_Answers409()
+    {
+        await _http.CreateClusterAsync(new { name = "taken" });
+
+        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "taken" }, Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.Contains("'taken' already exists", (string)problem["detail"]!);
+        Assert.NotNull(problem["errors"]!["name"]);
+    }
+
+    [Fact]
+    public async Task CreateCluster_OverlappingCidr_Answers409NamingTheOtherCluster()
+    {
+        await _http.CreateClusterAsync(new { name = "first", vpcCidr = "10.42.0.0/16" });
+
+        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "second", vpcCidr = "10.42.128.0/20" }, Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.Contains("overlaps cluster 'first'", (string)problem["errors"]!["vpcCidr"]![0]!);
+    }
+
+    [Fact]
+    public async Task CreateCluster_NoCidr_PicksAFreeOne()
+    {
+        await _http.CreateClusterAsync(new { name = "first", vpcCidr = "10.0.0.0/16" });
+
+        var second = await _http.CreateClusterAsync(new { name = "second" });
+
+        Assert.Equal("10.1.0.0/16", (string)second["cluster"]!["spec"]!["vpcCidr"]!);
+    }
+
+    [Fact]
+    public async Task GetCluster_Unknown_Answers404Problem()
+    {
+        var response = await _http.GetAsync("/api/v1/clusters/nope", Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task DeleteCluster_WhileAnotherOperationIsActive_Answers409NamingIt()
+    {
+        _app.Settings["Provisioning:Simulated:TimeScale"] = "1"; // the create is still running when the delete arrives
+        var created = await _http.CreateClusterAsync(new { name = "busy" });
+
+        var response = await _http.DeleteAsync("/api/v1/clusters/busy", Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.Equal((string)created["operation"]!["id"]!, (string)problem["blockingOperation"]!);
+    }
+
+    [Fact]
+    public async Task DeleteCluster_Ready_DestroysEverySimulatedResource()
+    {
+        var created = await _http.CreateClusterAsync(new { name = "doomed" });
+        await _http.WaitForOperationAsync((string)created["operation"]!["id"]!);
+
+        var response = await _http.DeleteAsync("/api/v1/clusters/doomed", Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.Equal("destroy", (string)body["operation"]!["kind"]!);
+        var operation = await _http.WaitForOperationAsync((string)body["operation"]!["id"]!);
+        Assert.Equal("succeeded", (string)operation["state"]!);
+        Assert.Equal("destroyed", (string)(await _http.GetJsonAsync("/api/v1/clusters/doomed"))["status"]!);
+        await using var db = _app.CreateDbContext();
+        Assert.Equal(0, await db.SimulatedResources.CountAsync(r => r.Stack == "doomed", Ct));
+    }
+
+    [Fact]
+    public async Task CreateCluster_InjectedFailure_EndsFailedKeepsTheRestAndRetryCompletes()
+    {
+        var created = await _http.CreateClusterAsync(new { name = "flaky", simulation = new { failResource = "serverGroupB" } });
+
+        var failed = await _http.WaitForOperationAsync((string)created["operation"]!["id"]!);
+
+        Assert.Equal("failed", (string)failed["state"]!);
+        Assert.Equal(["serverGroupB"], failed["failedResources"]!.AsArray().Select(n => (string)n!));
+        Assert.Contains("CreateAutoScalingGroup", (string)failed["error"]!);
+        Assert.Equal("failed", (string)(await _http.GetJsonAsync("/api/v1/clusters/flaky"))["status"]!);
+        await using (var db = _app.CreateDbContext())
+            Assert.DoesNotContain(await db.SimulatedResources.Where(r => r.Stack == "flaky").Select(r => r.Name).ToListAsync(Ct), n => n == "serverGroupB");
+
+        var retry = await _http.PostAsync($"/api/v1/operations/{failed["id"]}/retry", null, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        var retried = await _http.WaitForOperationAsync((string)JsonNode.Parse(await retry.Content.ReadAsStringAsync(Ct))!["operation"]!["id"]!);
+        Assert.Equal("succeeded", (string)retried["state"]!);
+        Assert.Equal("ready", (string)(await _http.GetJsonAsync("/api/v1/clusters/flaky"))["status"]!);
+    }
+
+    [Fact]
+    public async Task CancelOperation_Running_StopsAtASafePointAsCancelled()
+    {
+        _app.Settings["Provisioning:Simulated:TimeScale"] = "0.05";
+        var created = await _http.CreateClusterAsync(new { name = "stopme" });
+        var operationId = (string)created["operation"]!["id"]!;
+        await WaitUntilAsync(async () => (int)(await _http.GetJsonAsync($"/api/v1/operations/{operationId}"))["progress"]!["done"]! > 0);
+
+        var response = await _http.PostAsync($"/api/v1/operations/{operationId}/cancel", null, Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var operation = await _http.WaitForOperationAsync(operationId);
+        Assert.Equal("cancelled", (string)operation["state"]!);
+        Assert.True((int)operation["progress"]!["done"]! < (int)operation["progress"]!["total"]!);
+    }
+
+    [Fact]
+    public async Task OperationEvents_AfterCursor_ReturnsOnlyLaterEventsAndNext()
+    {
+        var created = await _http.CreateClusterAsync(new { name = "paged" });
+        var operationId = (string)created["operation"]!["id"]!;
+        await _http.WaitForOperationAsync(operationId);
+
+        var page = await _http.GetJsonAsync($"/api/v1/operations/{operationId}/events?after=10&limit=5");
+
+        Assert.Equal([11, 12, 13, 14, 15], page["events"]!.AsArray().Select(e => (int)e!["sequence"]!));
+        Assert.Equal(15, (int)page["next"]!);
+    }
+
+    [Fact]
+    public async Task CreateCluster_SimulationWithUnknownResource_Answers400()
+    {
+        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "alpha", simulation = new { failResource = "nope" } }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("not a resource", (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["errors"]!["simulation.failResource"]![0]!);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 600 && !await condition(); i++) await Task.Delay(50, Ct);
+        Assert.True(await condition(), "The condition did not become true in time.");
+    }
+}
