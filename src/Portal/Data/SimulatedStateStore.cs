@@ -15,7 +15,7 @@ internal sealed class SimulatedStateStore(IDbContextFactory<PortalDbContext> dbF
         return rows.Select(r => new SimulatedResource(r.Name, r.Type, r.ResourceId, JsonNode.Parse(r.OutputsJson)!.AsObject(), r.CreatedAt)).ToList();
     }
 
-    public async Task AddAsync(string stack, SimulatedResource resource, CancellationToken cancellationToken)
+    public async Task<bool> AddAsync(string stack, SimulatedResource resource, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.SimulatedResources.Add(new SimulatedResourceRow
@@ -27,7 +27,15 @@ internal sealed class SimulatedStateStore(IDbContextFactory<PortalDbContext> dbF
             OutputsJson = resource.Outputs.ToJsonString(),
             CreatedAt = resource.CreatedAt,
         });
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 })
+        {
+            return false; // the primary key refused a second copy
+        }
     }
 
     public async Task RemoveAsync(string stack, string name, CancellationToken cancellationToken)

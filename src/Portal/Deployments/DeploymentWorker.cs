@@ -34,8 +34,8 @@ internal sealed class DeploymentWorker(
             {
                 _running.RemoveAll(t => t.IsCompleted);
                 await RecoverExpiredLeasesAsync(stoppingToken);
-                while (_running.Count < _options.MaxConcurrency && await ClaimNextAsync(stoppingToken) is { } operationId)
-                    _running.Add(runner.RunAsync(operationId, stoppingToken));
+                while (_running.Count < _options.MaxConcurrency && await ClaimNextAsync(stoppingToken) is { } claim)
+                    _running.Add(runner.RunAsync(claim.OperationId, claim.LeaseToken, stoppingToken));
                 LastTick = time.GetUtcNow();
                 await signal.WaitAsync(_options.PollInterval, _running, stoppingToken);
             }
@@ -53,8 +53,11 @@ internal sealed class DeploymentWorker(
         await Task.WhenAll(_running);
     }
 
-    /// <summary>Takes the oldest queued operation; the conditional update makes the claim atomic across workers.</summary>
-    internal async Task<Guid?> ClaimNextAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the oldest queued operation; the conditional update makes the claim atomic across workers.
+    /// Each claim has its own lease token, so a run that lost its lease can never write over the run that took over.
+    /// </summary>
+    internal async Task<(Guid OperationId, string LeaseToken)?> ClaimNextAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         for (var tries = 0; tries < 5; tries++)
@@ -67,15 +70,16 @@ internal sealed class DeploymentWorker(
             if (candidate is null) return null;
 
             var now = time.GetUtcNow();
+            var leaseToken = $"{_options.WorkerId}/{Guid.NewGuid():N}";
             var claimed = await db.Operations
                 .Where(o => o.Id == candidate && o.State == OperationState.Queued)
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(o => o.State, OperationState.Running)
-                    .SetProperty(o => o.LeaseOwner, _options.WorkerId)
+                    .SetProperty(o => o.LeaseOwner, leaseToken)
                     .SetProperty(o => o.LeaseExpiresAt, now + _options.LeaseDuration)
                     .SetProperty(o => o.Attempt, o => o.Attempt + 1)
                     .SetProperty(o => o.StartedAt, o => o.StartedAt ?? now), cancellationToken);
-            if (claimed == 1) return candidate;
+            if (claimed == 1) return (candidate.Value, leaseToken);
         }
         return null;
     }
@@ -91,13 +95,15 @@ internal sealed class DeploymentWorker(
         {
             var cancelling = operation.State == OperationState.Cancelling;
             var message = cancelling
-                ? $"Recovered after restart: the worker {operation.LeaseOwner} stopped while cancelling; the operation is cancelled."
-                : $"Recovered after restart: the worker {operation.LeaseOwner} stopped mid-operation; it is queued again and resumes where it was.";
+                ? $"Recovered after restart: the worker {WorkerOf(operation.LeaseOwner)} stopped while cancelling; the operation is cancelled."
+                : $"Recovered after restart: the worker {WorkerOf(operation.LeaseOwner)} stopped mid-operation; it is queued again and resumes where it was.";
             await OperationFinisher.RecoverAsync(db, operation, cancelling, message, now, cancellationToken);
             logger.LogWarning("Operation {OperationId} recovered from expired lease of {LeaseOwner}", operation.Id, operation.LeaseOwner);
             signal.Notify();
         }
     }
+
+    private static string? WorkerOf(string? leaseToken) => leaseToken?.Split('/')[0];
 }
 
 /// <summary>Wakes the worker when work is enqueued, so it need not wait for the next poll.</summary>

@@ -15,6 +15,7 @@ internal sealed class OperationEventSink : IDeploymentEventSink
     private const int MaxBatch = 100;
 
     private readonly Operation _operation;
+    private readonly string _leaseToken;
     private readonly IDbContextFactory<PortalDbContext> _dbFactory;
     private readonly OperationBroadcaster _broadcaster;
     private readonly TimeProvider _time;
@@ -25,12 +26,14 @@ internal sealed class OperationEventSink : IDeploymentEventSink
     private readonly HashSet<string> _failed;
     private readonly Task _writer;
     private int _sequence;
+    private bool _fenced;
 
     public OperationEventSink(
-        Operation operation, ResourceProgress progress, IReadOnlyList<string> secrets,
+        Operation operation, string leaseToken, ResourceProgress progress, IReadOnlyList<string> secrets,
         IDbContextFactory<PortalDbContext> dbFactory, OperationBroadcaster broadcaster, TimeProvider time, ILogger logger)
     {
         _operation = operation;
+        _leaseToken = leaseToken;
         _sequence = operation.LastSequence;
         _done = progress.Done;
         _failed = progress.Failed;
@@ -69,6 +72,7 @@ internal sealed class OperationEventSink : IDeploymentEventSink
 
     private async Task WriteAsync(List<EngineEvent> batch)
     {
+        if (_fenced) return;
         var now = _time.GetUtcNow();
         var rows = batch.Select(e => ToRow(e, ++_sequence, now)).ToList();
         foreach (var e in batch.Where(e => e.Resource is not null))
@@ -85,12 +89,19 @@ internal sealed class OperationEventSink : IDeploymentEventSink
             {
                 await using var db = await _dbFactory.CreateDbContextAsync();
                 await using var transaction = await db.Database.BeginTransactionAsync();
-                db.DeploymentEvents.AddRange(rows);
-                await db.SaveChangesAsync();
-                await db.Operations.Where(o => o.Id == _operation.Id).ExecuteUpdateAsync(s => s
+                // Fenced on the lease: a run that lost its operation to another must not write into its history.
+                var owned = await db.Operations.Where(o => o.Id == _operation.Id && o.LeaseOwner == _leaseToken).ExecuteUpdateAsync(s => s
                     .SetProperty(o => o.LastSequence, last)
                     .SetProperty(o => o.ProgressDone, done)
                     .SetProperty(o => o.ProgressFailed, failed));
+                if (owned == 0)
+                {
+                    _fenced = true;
+                    _logger.LogWarning("Operation {OperationId} is no longer leased by this run; {Count} events dropped", _operation.Id, rows.Count);
+                    return;
+                }
+                db.DeploymentEvents.AddRange(rows);
+                await db.SaveChangesAsync();
                 await transaction.CommitAsync();
                 break;
             }

@@ -26,12 +26,12 @@ internal static class OperationFinisher
 
     /// <summary>Records how the run ended. A run stopped by shutdown keeps state Running with an expired lease, so the next start resumes it.</summary>
     public static async Task<OperationState> FinishAsync(
-        IDbContextFactory<PortalDbContext> dbFactory, Operation snapshot, DeploymentResult result, bool interruptedByShutdown, string workerId, DateTimeOffset now)
+        IDbContextFactory<PortalDbContext> dbFactory, Operation snapshot, DeploymentResult result, bool interruptedByShutdown, string leaseToken, DateTimeOffset now)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
         await using var transaction = await db.Database.BeginTransactionAsync();
         var operation = await db.Operations.Include(o => o.Cluster).SingleAsync(o => o.Id == snapshot.Id);
-        if (operation.LeaseOwner != workerId) return operation.State; // another worker took over; it decides
+        if (operation.LeaseOwner != leaseToken) return operation.State; // another run took over; it decides
 
         if (interruptedByShutdown)
         {

@@ -22,7 +22,7 @@ internal sealed class OperationRunner(
 {
     private readonly DeploymentOptions _options = options.Value;
 
-    public async Task RunAsync(Guid operationId, CancellationToken shutdown)
+    public async Task RunAsync(Guid operationId, string leaseToken, CancellationToken shutdown)
     {
         await Task.Yield();
         Operation operation;
@@ -41,9 +41,9 @@ internal sealed class OperationRunner(
         var spec = JsonSerializer.Deserialize<ClusterSpec>(operation.SpecJson, PortalJson.Options)!;
         var plan = TopologyPlanBuilder.Build(spec);
         var gossipKey = gossipKeys.Unprotect(cluster.ProtectedGossipKey);
-        var sink = new OperationEventSink(operation, progress, [gossipKey], dbFactory, broadcaster, time, logger);
+        var sink = new OperationEventSink(operation, leaseToken, progress, [gossipKey], dbFactory, broadcaster, time, logger);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        var lease = KeepLeaseAsync(operationId, stop, shutdown);
+        var lease = KeepLeaseAsync(operationId, leaseToken, stop, shutdown);
 
         DeploymentResult result;
         try
@@ -67,7 +67,7 @@ internal sealed class OperationRunner(
         await lease;
         await sink.CompleteAsync();
 
-        var state = await OperationFinisher.FinishAsync(dbFactory, operation, result, interruptedByShutdown, _options.WorkerId, time.GetUtcNow());
+        var state = await OperationFinisher.FinishAsync(dbFactory, operation, result, interruptedByShutdown, leaseToken, time.GetUtcNow());
         logger.LogInformation("{Kind} of {Cluster} ended {State}", operation.Kind, cluster.Name, state);
         broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], state));
     }
@@ -90,7 +90,7 @@ internal sealed class OperationRunner(
     }
 
     /// <summary>Renews the lease until the run ends; a cancel request in the database stops the engine at a safe point.</summary>
-    private async Task KeepLeaseAsync(Guid operationId, CancellationTokenSource stop, CancellationToken shutdown)
+    private async Task KeepLeaseAsync(Guid operationId, string leaseToken, CancellationTokenSource stop, CancellationToken shutdown)
     {
         var interval = _options.LeaseDuration / 3;
         while (!stop.IsCancellationRequested)
@@ -102,7 +102,7 @@ internal sealed class OperationRunner(
                 await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
                 var now = time.GetUtcNow();
                 var renewed = await db.Operations
-                    .Where(o => o.Id == operationId && o.LeaseOwner == _options.WorkerId && (o.State == OperationState.Running || o.State == OperationState.Cancelling))
+                    .Where(o => o.Id == operationId && o.LeaseOwner == leaseToken && (o.State == OperationState.Running || o.State == OperationState.Cancelling))
                     .ExecuteUpdateAsync(s => s.SetProperty(o => o.LeaseExpiresAt, now + _options.LeaseDuration), CancellationToken.None);
                 var state = await db.Operations.Where(o => o.Id == operationId).Select(o => o.State).SingleAsync(CancellationToken.None);
                 if (renewed == 0 || state == OperationState.Cancelling)

@@ -14,8 +14,8 @@ public interface ISimulatedStateStore
 {
     Task<IReadOnlyList<SimulatedResource>> LoadAsync(string stack, CancellationToken cancellationToken);
 
-    /// <summary>Records a created resource. Throws if the stack already holds one of that name.</summary>
-    Task AddAsync(string stack, SimulatedResource resource, CancellationToken cancellationToken);
+    /// <summary>Records a created resource; false if the stack already holds one of that name (then nothing changes).</summary>
+    Task<bool> AddAsync(string stack, SimulatedResource resource, CancellationToken cancellationToken);
 
     Task RemoveAsync(string stack, string name, CancellationToken cancellationToken);
 }
@@ -32,12 +32,11 @@ public sealed class InMemorySimulatedStateStore : ISimulatedStateStore
         Task.FromResult<IReadOnlyList<SimulatedResource>>(
             _resources.Where(kv => kv.Key.Stack == stack).Select(kv => kv.Value).ToList());
 
-    public Task AddAsync(string stack, SimulatedResource resource, CancellationToken cancellationToken)
+    public Task<bool> AddAsync(string stack, SimulatedResource resource, CancellationToken cancellationToken)
     {
-        if (!_resources.TryAdd((stack, resource.Name), resource))
-            throw new InvalidOperationException($"Stack '{stack}' already holds '{resource.Name}'.");
+        if (!_resources.TryAdd((stack, resource.Name), resource)) return Task.FromResult(false);
         CreateCounts.AddOrUpdate((stack, resource.Name), 1, (_, n) => n + 1);
-        return Task.CompletedTask;
+        return Task.FromResult(true);
     }
 
     public Task RemoveAsync(string stack, string name, CancellationToken cancellationToken)

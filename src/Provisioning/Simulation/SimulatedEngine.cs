@@ -44,7 +44,12 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
             var id = SimulatedCloud.NewId(resource, context.StackName);
             var outputs = SimulatedCloud.Outputs(resource, id, plan.Spec.Region, Account);
             if (resource.TypeName == "Group") outputs["instances"] = SimulatedInstances.For(plan, resource);
-            await store.AddAsync(context.StackName, new SimulatedResource(resource.Name, resource.Type, id, outputs, time.GetUtcNow()), CancellationToken.None);
+            if (!await store.AddAsync(context.StackName, new SimulatedResource(resource.Name, resource.Type, id, outputs, time.GetUtcNow()), CancellationToken.None))
+            {
+                // Like AWS answering AlreadyExists: an interrupted attempt created it after this one read the state.
+                await sink.EmitAsync(EngineEvent.Succeeded(resource.Name, resource.Type, "same", $"{resource.Name} already exists (created by an interrupted attempt)"), CancellationToken.None);
+                return null;
+            }
             await sink.EmitAsync(EngineEvent.Succeeded(resource.Name, resource.Type, "create", $"Created {resource.Name}: {id}"), CancellationToken.None);
             return null;
         }, cancellationToken);
