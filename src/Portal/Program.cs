@@ -1,14 +1,18 @@
 using Portal;
 using Portal.Api;
+using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Components;
 using Portal.Data;
 using Portal.Deployments;
+using Portal.Identity;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPortalConfiguration();
 builder.AddPortalData();
+builder.AddAuditing();
+builder.AddPortalIdentity();
 builder.AddDeployments();
 builder.AddClusters();
 builder.AddPortalApi();
@@ -22,8 +26,11 @@ app.UseExceptionHandler();
 if (!app.Environment.IsDevelopment()) app.UseHsts();
 app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"),
     ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 
+app.MapAccountEndpoints();
 app.MapPortalApi();
 app.MapPortalUi();
 

@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using Portal.Auditing;
 using Portal.Clusters;
+using Portal.Identity;
 using Portal.Deployments;
 using Scalar.AspNetCore;
 
@@ -30,8 +32,10 @@ public static class ApiExtensions
         var api = app.MapGroup("/api/v1");
         api.MapClusterEndpoints();
         api.MapOperationEndpoints();
-        app.MapOpenApi();
-        app.MapScalarApiReference();
+        api.MapIdentityEndpoints();
+        api.MapAuditEndpoints();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference().AllowAnonymous();
         return app;
     }
 

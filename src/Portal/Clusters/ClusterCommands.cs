@@ -1,14 +1,17 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Portal.Auditing;
 using Portal.Data;
 using Portal.Deployments;
+using Portal.Identity;
 
 namespace Portal.Clusters;
 
 /// <summary>
-/// Everything that changes a cluster, for the pages and the API alike. Each command stores the
-/// cluster and its operation in one transaction and then wakes the worker; the worker does the rest.
+/// Everything that changes a cluster, for the pages and the API alike. Each command checks that
+/// the caller may see the cluster (others are told it does not exist), stores the change, its
+/// operation and its audit entry in one transaction, and then wakes the worker.
 /// </summary>
 public sealed class ClusterCommands(
     IDbContextFactory<PortalDbContext> dbFactory,
@@ -17,11 +20,12 @@ public sealed class ClusterCommands(
     GossipKeyProtector gossipKeys,
     WorkSignal signal,
     OperationBroadcaster broadcaster,
+    AuditLog audit,
     TimeProvider time)
 {
-    public async Task<CommandResult<ClusterOperationView>> CreateAsync(CreateClusterRequest request, CancellationToken cancellationToken)
+    public async Task<CommandResult<ClusterOperationView>> CreateAsync(Caller caller, CreateClusterRequest request, CancellationToken cancellationToken)
     {
-        var validation = await validator.ValidateAsync(request, cancellationToken);
+        var validation = await validator.ValidateAsync(caller, request, cancellationToken);
         if (validation.Errors.Count > 0) return CommandResult<ClusterOperationView>.Invalid(validation.Errors);
         if (validation.Conflicts.Count > 0)
             return CommandResult<ClusterOperationView>.Conflict(validation.Conflicts.Values.First()[0], validation.Conflicts);
@@ -32,7 +36,7 @@ public sealed class ClusterCommands(
         var cluster = new Cluster
         {
             Name = spec.Name,
-            Team = string.IsNullOrWhiteSpace(request.Team) ? ClusterRequestValidator.DefaultTeam : request.Team.Trim(),
+            Team = ClusterRequestValidator.TeamOf(request, caller)!,
             SpecJson = specJson,
             Engine = engines.Current.Name,
             ProtectedGossipKey = gossipKeys.Protect(GossipKeyProtector.NewKey()),
@@ -44,11 +48,14 @@ public sealed class ClusterCommands(
         };
         var operation = NewOperation(cluster, OperationKind.Create, specJson, now);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        db.Clusters.Add(cluster);
-        db.Operations.Add(operation);
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await using var scope = await audit.BeginAsync(db, cancellationToken);
+            db.Clusters.Add(cluster);
+            db.Operations.Add(operation);
+            scope.Add(caller.Actor, new AuditRecord("cluster.create", "cluster", cluster.Name, Team: cluster.Team,
+                Details: new { operation = operation.Id, cluster.Engine, spec, simulation = request.Simulation?.FailResource }));
+            await scope.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException ex) when (IsUniqueViolation(ex))
         {
@@ -59,54 +66,70 @@ public sealed class ClusterCommands(
         return Enqueued(cluster, operation);
     }
 
-    public Task<CommandResult<ClusterOperationView>> DestroyAsync(string name, CancellationToken cancellationToken) =>
-        EnqueueAsync(name, OperationKind.Destroy, cancellationToken);
+    public Task<CommandResult<ClusterOperationView>> DestroyAsync(Caller caller, string name, CancellationToken cancellationToken) =>
+        EnqueueAsync(caller, name, OperationKind.Destroy, "cluster.destroy", cancellationToken);
 
-    public Task<CommandResult<ClusterOperationView>> RefreshAsync(string name, CancellationToken cancellationToken) =>
-        EnqueueAsync(name, OperationKind.Refresh, cancellationToken);
+    public Task<CommandResult<ClusterOperationView>> RefreshAsync(Caller caller, string name, CancellationToken cancellationToken) =>
+        EnqueueAsync(caller, name, OperationKind.Refresh, "cluster.refresh", cancellationToken);
 
     /// <summary>Runs a failed or cancelled operation again as a new operation; the engine completes what is missing.</summary>
-    public async Task<CommandResult<ClusterOperationView>> RetryAsync(Guid operationId, CancellationToken cancellationToken)
+    public async Task<CommandResult<ClusterOperationView>> RetryAsync(Caller caller, Guid operationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var failed = await db.Operations.AsNoTracking().Include(o => o.Cluster).SingleOrDefaultAsync(o => o.Id == operationId, cancellationToken);
-        if (failed is null) return CommandResult<ClusterOperationView>.NotFound($"No operation {operationId}.");
+        if (failed is null || !caller.CanSee(failed.Cluster.Team))
+            return await DeniedAsync<ClusterOperationView>(db, caller, "operation.retry", "operation", operationId.ToString(), $"No operation {operationId}.", cancellationToken);
         if (failed.State is not (OperationState.Failed or OperationState.Cancelled))
             return CommandResult<ClusterOperationView>.Conflict($"Only a failed or cancelled operation can be retried; this one is {failed.State.ToString().ToLowerInvariant()}.");
-        return await EnqueueAsync(failed.Cluster.Name, failed.Kind, cancellationToken, failed.SpecJson);
+        return await EnqueueAsync(caller, failed.Cluster.Name, failed.Kind, "operation.retry", cancellationToken, failed.SpecJson, retryOf: failed.Id);
     }
 
     /// <summary>Asks a queued or running operation to stop. A queued one stops at once; a running one at its next safe point.</summary>
-    public async Task<CommandResult<OperationView>> CancelAsync(Guid operationId, CancellationToken cancellationToken)
+    public async Task<CommandResult<OperationView>> CancelAsync(Caller caller, Guid operationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        await db.Operations.Where(o => o.Id == operationId && o.State == OperationState.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.State, OperationState.Cancelled).SetProperty(o => o.FinishedAt, now), cancellationToken);
-        await db.Operations.Where(o => o.Id == operationId && o.State == OperationState.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.State, OperationState.Cancelling), cancellationToken);
-        var operation = await db.Operations.AsNoTracking().Include(o => o.Cluster).SingleOrDefaultAsync(o => o.Id == operationId, cancellationToken);
-        if (operation is null) return CommandResult<OperationView>.NotFound($"No operation {operationId}.");
-        if (operation.State is not (OperationState.Cancelled or OperationState.Cancelling))
+        var operation = await db.Operations.Include(o => o.Cluster).SingleOrDefaultAsync(o => o.Id == operationId, cancellationToken);
+        if (operation is null || !caller.CanSee(operation.Cluster.Team))
+            return await DeniedAsync<OperationView>(db, caller, "operation.cancel", "operation", operationId.ToString(), $"No operation {operationId}.", cancellationToken);
+        if (!operation.IsActive)
             return CommandResult<OperationView>.Conflict($"The operation already ended: it {operation.State.ToString().ToLowerInvariant()}.");
+
+        await using (var scope = await audit.BeginAsync(db, cancellationToken))
+        {
+            var now = time.GetUtcNow();
+            // Conditional updates: the worker may move the state at the same moment.
+            await db.Operations.Where(o => o.Id == operationId && o.State == OperationState.Queued)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.State, OperationState.Cancelled).SetProperty(o => o.FinishedAt, now), cancellationToken);
+            await db.Operations.Where(o => o.Id == operationId && o.State == OperationState.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.State, OperationState.Cancelling), cancellationToken);
+            scope.Add(caller.Actor, new AuditRecord("operation.cancel", "operation", operationId.ToString(), Team: operation.Cluster.Team,
+                Details: new { cluster = operation.Cluster.Name, kind = operation.Kind }));
+            await scope.CommitAsync(cancellationToken);
+        }
+        await db.Entry(operation).ReloadAsync(cancellationToken);
         broadcaster.Publish(new OperationUpdate(operation.Id, operation.ClusterId, [], operation.State));
         return CommandResult<OperationView>.Ok(OperationView.From(operation, operation.Cluster.Name));
     }
 
-    private async Task<CommandResult<ClusterOperationView>> EnqueueAsync(string name, OperationKind kind, CancellationToken cancellationToken, string? specJson = null)
+    private async Task<CommandResult<ClusterOperationView>> EnqueueAsync(
+        Caller caller, string name, OperationKind kind, string action, CancellationToken cancellationToken, string? specJson = null, Guid? retryOf = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var cluster = await ClusterQueries.FindAsync(db, name, cancellationToken);
-        if (cluster is null || (cluster.Status == ClusterStatus.Destroyed && kind != OperationKind.Create))
-            return CommandResult<ClusterOperationView>.NotFound($"No cluster named '{name}'.");
+        var cluster = await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
+        if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
+            return await DeniedAsync<ClusterOperationView>(db, caller, action, "cluster", name, $"No cluster named '{name}'.", cancellationToken);
         var operation = NewOperation(cluster, kind, specJson ?? cluster.SpecJson, time.GetUtcNow());
-        db.Operations.Add(operation);
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await using var scope = await audit.BeginAsync(db, cancellationToken);
+            db.Operations.Add(operation);
+            scope.Add(caller.Actor, new AuditRecord(action, "cluster", cluster.Name, Team: cluster.Team,
+                Details: new { operation = operation.Id, kind, retryOf }));
+            await scope.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException ex) when (IsUniqueViolation(ex))
         {
+            db.ChangeTracker.Clear();
             var active = await db.Operations.AsNoTracking()
                 .Where(o => o.ClusterId == cluster.Id
                     && (o.State == OperationState.Queued || o.State == OperationState.Running || o.State == OperationState.Cancelling))
@@ -120,7 +143,14 @@ public sealed class ClusterCommands(
         return Enqueued(cluster, operation);
     }
 
-    private Operation NewOperation(Cluster cluster, OperationKind kind, string specJson, DateTimeOffset now) => new()
+    /// <summary>Not found, or not the caller's to see: the answer is the same, and the attempt is recorded.</summary>
+    private async Task<CommandResult<T>> DeniedAsync<T>(PortalDbContext db, Caller caller, string action, string targetType, string target, string message, CancellationToken cancellationToken)
+    {
+        await audit.WriteAsync(db, caller.Actor, new AuditRecord(action, targetType, target, "denied", Details: new { reason = "not found or not visible" }), cancellationToken);
+        return CommandResult<T>.NotFound(message);
+    }
+
+    private static Operation NewOperation(Cluster cluster, OperationKind kind, string specJson, DateTimeOffset now) => new()
     {
         ClusterId = cluster.Id,
         Kind = kind,

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Portal.Api;
 using Portal.Data;
+using Portal.Identity;
 
 namespace Portal.Clusters;
 
@@ -10,23 +11,25 @@ public static class ClusterEndpoints
 {
     public static RouteGroupBuilder MapClusterEndpoints(this RouteGroupBuilder api)
     {
-        var clusters = api.MapGroup("/clusters").WithTags("Clusters");
-        clusters.MapPost("/", CreateAsync).WithName("CreateCluster").WithSummary("Request a new dual-AZ Consul cluster");
-        clusters.MapGet("/", ListAsync).WithName("ListClusters").WithSummary("List clusters");
+        var clusters = api.MapGroup("/clusters").WithTags("Clusters").RequireAuthorization(Policies.ClustersRead);
+        clusters.MapPost("/", CreateAsync).WithName("CreateCluster").WithSummary("Request a new dual-AZ Consul cluster")
+            .RequireAuthorization(Policies.ClustersWrite);
+        clusters.MapGet("/", ListAsync).WithName("ListClusters").WithSummary("List the clusters of your teams (admins: all)");
         clusters.MapGet("/{name}", GetAsync).WithName("GetCluster").WithSummary("Get a cluster");
-        clusters.MapDelete("/{name}", DestroyAsync).WithName("DestroyCluster").WithSummary("Destroy a cluster and every resource it has");
+        clusters.MapDelete("/{name}", DestroyAsync).WithName("DestroyCluster").WithSummary("Destroy a cluster and every resource it has")
+            .RequireAuthorization(Policies.ClustersWrite);
         clusters.MapGet("/{name}/operations", OperationsAsync).WithName("ListClusterOperations").WithSummary("List a cluster's operations, newest first");
         return api;
     }
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateClusterRequest request, ClusterCommands commands, CancellationToken cancellationToken) =>
-        Enqueued(await commands.CreateAsync(request, cancellationToken));
+        CreateClusterRequest request, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken) =>
+        Enqueued(await commands.CreateAsync(await http.CallerAsync(), request, cancellationToken));
 
     private static async Task<Ok<ClusterListView>> ListAsync(
-        PortalDbContext db, [FromQuery] Data.ClusterStatus? status, [FromQuery] string? team, [FromQuery] string? q, CancellationToken cancellationToken)
+        HttpContext http, PortalDbContext db, [FromQuery] Data.ClusterStatus? status, [FromQuery] string? team, [FromQuery] string? q, CancellationToken cancellationToken)
     {
-        var query = db.Clusters.AsNoTracking();
+        var query = db.Clusters.AsNoTracking().VisibleTo(await http.CallerAsync());
         if (status is { } s) query = query.Where(c => c.Status == s);
         else query = query.Where(c => c.Status != Data.ClusterStatus.Destroyed);
         if (!string.IsNullOrWhiteSpace(team)) query = query.Where(c => c.Team == team);
@@ -35,18 +38,18 @@ public static class ClusterEndpoints
         return TypedResults.Ok(new ClusterListView(rows.Select(ClusterView.From).ToList()));
     }
 
-    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetAsync(string name, PortalDbContext db, CancellationToken cancellationToken) =>
-        await ClusterQueries.FindAsync(db, name, cancellationToken) is { } cluster
+    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetAsync(string name, HttpContext http, PortalDbContext db, CancellationToken cancellationToken) =>
+        await ClusterQueries.FindAsync(db, await http.CallerAsync(), name, cancellationToken) is { } cluster
             ? TypedResults.Ok(ClusterView.From(cluster))
             : ApiResults.NotFound($"No cluster named '{name}'.");
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> DestroyAsync(
-        string name, ClusterCommands commands, CancellationToken cancellationToken) =>
-        Enqueued(await commands.DestroyAsync(name, cancellationToken));
+        string name, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken) =>
+        Enqueued(await commands.DestroyAsync(await http.CallerAsync(), name, cancellationToken));
 
-    private static async Task<Results<Ok<OperationListView>, ProblemHttpResult>> OperationsAsync(string name, PortalDbContext db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<OperationListView>, ProblemHttpResult>> OperationsAsync(string name, HttpContext http, PortalDbContext db, CancellationToken cancellationToken)
     {
-        if (await ClusterQueries.FindAsync(db, name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
+        if (await ClusterQueries.FindAsync(db, await http.CallerAsync(), name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
         var operations = await db.Operations.AsNoTracking().Where(o => o.ClusterId == cluster.Id)
             .OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id).ToListAsync(cancellationToken);
         return TypedResults.Ok(new OperationListView(operations.Select(o => OperationView.From(o, cluster.Name)).ToList()));

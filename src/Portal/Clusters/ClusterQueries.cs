@@ -1,13 +1,25 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
+using Portal.Identity;
 
 namespace Portal.Clusters;
 
 public static class ClusterQueries
 {
-    /// <summary>The cluster holding <paramref name="name"/>; a destroyed one only if no live one has taken the name since.</summary>
-    public static Task<Cluster?> FindAsync(PortalDbContext db, string name, CancellationToken cancellationToken) =>
-        db.Clusters
+    /// <summary>Clusters the caller may see: all for admins, their teams' otherwise.</summary>
+    public static IQueryable<Cluster> VisibleTo(this IQueryable<Cluster> clusters, Caller caller)
+    {
+        if (caller.IsAdmin) return clusters;
+        var teams = caller.Teams.ToArray();
+        return clusters.Where(c => teams.Contains(c.Team));
+    }
+
+    /// <summary>
+    /// The cluster holding <paramref name="name"/> if the caller may see it; a destroyed one only if
+    /// no live one has taken the name since. Null for "no such cluster" and "not yours" alike.
+    /// </summary>
+    public static Task<Cluster?> FindAsync(PortalDbContext db, Caller caller, string name, CancellationToken cancellationToken) =>
+        db.Clusters.VisibleTo(caller)
             .Where(c => c.Name == name)
             .OrderBy(c => c.Status == ClusterStatus.Destroyed ? 1 : 0).ThenByDescending(c => c.CreatedAt)
             .FirstOrDefaultAsync(cancellationToken);

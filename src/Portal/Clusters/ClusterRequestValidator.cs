@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Deployments;
+using Portal.Identity;
 using Provisioning.Clusters;
 using Provisioning.Topology;
 
@@ -17,12 +18,14 @@ namespace Portal.Clusters;
 public sealed partial class ClusterRequestValidator(
     IDbContextFactory<PortalDbContext> dbFactory, IOptions<ProvisioningOptions> options, DeploymentEngines engines)
 {
-    public const string DefaultTeam = "platform";
-
     [GeneratedRegex("^[a-z][a-z0-9-]{1,62}[a-z0-9]$")]
-    private static partial Regex TeamSlug();
+    public static partial Regex TeamSlug();
 
-    public async Task<ClusterSpecValidation> ValidateAsync(CreateClusterRequest request, CancellationToken cancellationToken)
+    /// <summary>The team a request lands in: the one named, or the caller's only team.</summary>
+    public static string? TeamOf(CreateClusterRequest request, Caller caller) =>
+        string.IsNullOrWhiteSpace(request.Team) ? (caller.Teams.Count == 1 ? caller.Teams.Single() : null) : request.Team.Trim();
+
+    public async Task<ClusterSpecValidation> ValidateAsync(Caller caller, CreateClusterRequest request, CancellationToken cancellationToken)
     {
         var existing = await ExistingClustersAsync(cancellationToken);
         var result = ClusterSpecValidator.Validate(request, options.Value.Catalog, existing);
@@ -35,9 +38,17 @@ public sealed partial class ClusterRequestValidator(
             list.Add(message);
         }
 
-        var team = request.Team?.Trim();
-        if (!string.IsNullOrEmpty(team) && !TeamSlug().IsMatch(team))
+        var team = TeamOf(request, caller);
+        if (team is null)
+            Error("team", caller.Teams.Count == 0 && !caller.IsAdmin
+                ? "You are not a member of any team yet; ask a portal admin to add you to one."
+                : "Choose the team that will own the cluster.");
+        else if (!TeamSlug().IsMatch(team))
             Error("team", "A team is a DNS-style slug: 3 to 64 lower-case letters, digits and hyphens.");
+        else if (!caller.CanSee(team))
+            Error("team", $"You are not a member of team '{team}'.");
+        else if (!await TeamExistsAsync(team, cancellationToken))
+            Error("team", $"There is no team '{team}'.");
 
         if (request.Simulation is { } simulation)
         {
@@ -51,6 +62,12 @@ public sealed partial class ClusterRequestValidator(
         return !portalErrors
             ? result
             : new ClusterSpecValidation(null, errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), result.Conflicts);
+    }
+
+    private async Task<bool> TeamExistsAsync(string team, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Teams.AnyAsync(t => t.Name == team, cancellationToken);
     }
 
     /// <summary>Clusters that hold a name and an address range; a destroyed one holds neither.</summary>

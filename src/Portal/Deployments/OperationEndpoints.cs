@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Api;
 using Portal.Clusters;
 using Portal.Data;
+using Portal.Identity;
 
 namespace Portal.Deployments;
 
@@ -14,23 +15,33 @@ public static class OperationEndpoints
 
     public static RouteGroupBuilder MapOperationEndpoints(this RouteGroupBuilder api)
     {
-        var operations = api.MapGroup("/operations").WithTags("Operations");
+        var operations = api.MapGroup("/operations").WithTags("Operations").RequireAuthorization(Policies.ClustersRead);
         operations.MapGet("/{id:guid}", GetAsync).WithName("GetOperation").WithSummary("Get an operation and its progress");
-        operations.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelOperation").WithSummary("Stop an operation at its next safe point");
-        operations.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryOperation").WithSummary("Run a failed or cancelled operation again");
+        operations.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelOperation").WithSummary("Stop an operation at its next safe point")
+            .RequireAuthorization(Policies.ClustersWrite);
+        operations.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryOperation").WithSummary("Run a failed or cancelled operation again")
+            .RequireAuthorization(Policies.ClustersWrite);
         operations.MapGet("/{id:guid}/events", EventsAsync).WithName("GetOperationEvents")
             .WithSummary("An operation's events: a JSON page, or a Server-Sent Events stream with Accept: text/event-stream");
         return api;
     }
 
-    private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetAsync(Guid id, PortalDbContext db, CancellationToken cancellationToken) =>
-        await db.Operations.AsNoTracking().Include(o => o.Cluster).SingleOrDefaultAsync(o => o.Id == id, cancellationToken) is { } operation
+    private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetAsync(Guid id, HttpContext http, PortalDbContext db, CancellationToken cancellationToken) =>
+        await FindVisibleAsync(id, http, db, cancellationToken) is { } operation
             ? TypedResults.Ok(OperationView.From(operation, operation.Cluster.Name))
             : ApiResults.NotFound($"No operation {id}.");
 
-    private static async Task<Results<Accepted<OperationView>, ProblemHttpResult>> CancelAsync(Guid id, ClusterCommands commands, CancellationToken cancellationToken)
+    /// <summary>The operation if the caller may see its cluster; others are told it does not exist.</summary>
+    private static async Task<Operation?> FindVisibleAsync(Guid id, HttpContext http, PortalDbContext db, CancellationToken cancellationToken)
     {
-        var result = await commands.CancelAsync(id, cancellationToken);
+        var caller = await http.CallerAsync();
+        var operation = await db.Operations.AsNoTracking().Include(o => o.Cluster).SingleOrDefaultAsync(o => o.Id == id, cancellationToken);
+        return operation is not null && caller.CanSee(operation.Cluster.Team) ? operation : null;
+    }
+
+    private static async Task<Results<Accepted<OperationView>, ProblemHttpResult>> CancelAsync(Guid id, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken)
+    {
+        var result = await commands.CancelAsync(await http.CallerAsync(), id, cancellationToken);
         return result.Status switch
         {
             CommandStatus.Ok => TypedResults.Accepted($"/api/v1/operations/{id}", result.Value),
@@ -40,14 +51,14 @@ public static class OperationEndpoints
     }
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> RetryAsync(
-        Guid id, ClusterCommands commands, CancellationToken cancellationToken) =>
-        ClusterEndpoints.Enqueued(await commands.RetryAsync(id, cancellationToken));
+        Guid id, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken) =>
+        ClusterEndpoints.Enqueued(await commands.RetryAsync(await http.CallerAsync(), id, cancellationToken));
 
     private static async Task<Results<Ok<EventPage>, EmptyHttpResult, ProblemHttpResult, ValidationProblem>> EventsAsync(
         Guid id, HttpContext http, PortalDbContext db, OperationEventFeed feed,
         [FromQuery] int? after, [FromQuery] int? limit, CancellationToken cancellationToken)
     {
-        if (!await db.Operations.AnyAsync(o => o.Id == id, cancellationToken)) return ApiResults.NotFound($"No operation {id}.");
+        if (await FindVisibleAsync(id, http, db, cancellationToken) is null) return ApiResults.NotFound($"No operation {id}.");
         var cursor = after ?? 0;
         if (http.Request.Headers["Last-Event-ID"] is [{ } lastEventId, ..] && int.TryParse(lastEventId, out var resumeFrom)) cursor = Math.Max(cursor, resumeFrom);
         if (cursor < 0) return ApiResults.Invalid(new Dictionary<string, string[]> { ["after"] = ["'after' is a sequence number: 0 or more."] });

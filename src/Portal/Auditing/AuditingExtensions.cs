@@ -1,0 +1,10 @@
+namespace Portal.Auditing;
+
+public static class AuditingExtensions
+{
+    public static IHostApplicationBuilder AddAuditing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AuditLog>();
+        return builder;
+    }
+}

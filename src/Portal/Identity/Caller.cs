@@ -1,0 +1,64 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using Portal.Auditing;
+using Portal.Data;
+
+namespace Portal.Identity;
+
+/// <summary>Where a request comes from, for the audit trail.</summary>
+public sealed record ClientInfo(string? Ip, string? UserAgent)
+{
+    public static ClientInfo From(HttpContext http) =>
+        new(http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null);
+}
+
+/// <summary>
+/// The person or token behind a request, with the teams they belong to as the database says
+/// now (not as a cookie said at sign-in). Every authorization decision about a cluster asks it.
+/// </summary>
+public sealed record Caller(
+    string UserId, string Name, bool IsAdmin, IReadOnlySet<string> Teams, IReadOnlySet<string> Scopes, Guid? TokenId, ClientInfo Client)
+{
+    public bool CanSee(string team) => IsAdmin || Teams.Contains(team);
+
+    public bool Has(string scope) => Scopes.Contains(scope);
+
+    public AuditActor Actor => new(TokenId is null ? "user" : "token", UserId, Name, TokenId, Client.Ip, Client.UserAgent);
+
+    public static async Task<Caller?> FromAsync(ClaimsPrincipal principal, ClientInfo client, PortalDbContext db, CancellationToken cancellationToken)
+    {
+        if (principal.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId) return null;
+        var teams = await db.TeamMemberships.AsNoTracking().Where(m => m.UserId == userId).Select(m => m.Team.Name).ToListAsync(cancellationToken);
+        var isAdmin = principal.IsInRole(PortalClaims.AdminRole);
+        var tokenId = principal.FindFirstValue(PortalClaims.TokenId) is { } id ? Guid.Parse(id) : (Guid?)null;
+        var scopes = tokenId is null
+            ? Identity.Scopes.All.Where(s => isAdmin || s != Identity.Scopes.AuditRead)
+            : principal.FindAll(PortalClaims.Scope).Select(c => c.Value);
+        return new Caller(userId, principal.Identity?.Name ?? userId, isAdmin, teams.ToHashSet(), scopes.ToHashSet(), tokenId, client);
+    }
+
+    public static async Task<Caller?> FromAsync(HttpContext http, PortalDbContext db) =>
+        await FromAsync(http.User, ClientInfo.From(http), db, http.RequestAborted);
+}
+
+public static class CallerExtensions
+{
+    /// <summary>The caller of this request, resolved once per request.</summary>
+    public static async Task<Caller> CallerAsync(this HttpContext http)
+    {
+        if (http.Items[typeof(Caller)] is Caller cached) return cached;
+        var db = http.RequestServices.GetRequiredService<PortalDbContext>();
+        var caller = await Caller.FromAsync(http, db)
+            ?? throw new InvalidOperationException("An endpoint that needs a caller was reached without authentication.");
+        http.Items[typeof(Caller)] = caller;
+        return caller;
+    }
+
+    /// <summary>The caller behind a page, from the circuit's authentication state.</summary>
+    public static async Task<Caller?> CallerAsync(this Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState> state, ClientInfo client, IDbContextFactory<PortalDbContext> dbFactory)
+    {
+        var principal = (await state).User;
+        await using var db = await dbFactory.CreateDbContextAsync();
+        return await Caller.FromAsync(principal, client, db, CancellationToken.None);
+    }
+}

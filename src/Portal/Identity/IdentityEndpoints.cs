@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Api;
+using Portal.Clusters;
+
+namespace Portal.Identity;
+
+public static class IdentityEndpoints
+{
+    public static RouteGroupBuilder MapIdentityEndpoints(this RouteGroupBuilder api)
+    {
+        var teams = api.MapGroup("/teams").WithTags("Teams").RequireAuthorization(Policies.Admin);
+        teams.MapGet("/", async (TeamAdministration admin, CancellationToken ct) => TypedResults.Ok(new TeamListView(await admin.ListAsync(ct))))
+            .WithName("ListTeams").WithSummary("List teams and their members (admins)");
+        teams.MapPost("/", async Task<Results<Created<TeamView>, ValidationProblem, ProblemHttpResult>> (CreateTeamRequest request, HttpContext http, TeamAdministration admin, CancellationToken ct) =>
+            Answer(await admin.CreateAsync(await http.CallerAsync(), request, ct), team => TypedResults.Created($"/api/v1/teams/{team.Name}", team)))
+            .WithName("CreateTeam").WithSummary("Create a team (admins)");
+        teams.MapPost("/{name}/members", async Task<Results<Ok<TeamView>, ValidationProblem, ProblemHttpResult>> (string name, TeamMemberRequest request, HttpContext http, TeamAdministration admin, CancellationToken ct) =>
+            Answer(await admin.AddMemberAsync(await http.CallerAsync(), name, request, ct), TypedResults.Ok))
+            .WithName("AddTeamMember").WithSummary("Add a member to a team, or change their role (admins)");
+        teams.MapDelete("/{name}/members", async Task<Results<Ok<TeamView>, ValidationProblem, ProblemHttpResult>> (string name, [FromQuery] string email, HttpContext http, TeamAdministration admin, CancellationToken ct) =>
+            Answer(await admin.RemoveMemberAsync(await http.CallerAsync(), name, email, ct), TypedResults.Ok))
+            .WithName("RemoveTeamMember").WithSummary("Remove a member from a team (admins)");
+
+        // Any signed-in person or token manages its own tokens; a token can only grant scopes it has.
+        var tokens = api.MapGroup("/tokens").WithTags("Tokens").RequireAuthorization();
+        tokens.MapGet("/", async (HttpContext http, TokenAdministration admin, CancellationToken ct) =>
+            TypedResults.Ok(new TokenListView(await admin.ListAsync(await http.CallerAsync(), ct))))
+            .WithName("ListTokens").WithSummary("List your personal access tokens");
+        tokens.MapPost("/", async Task<Results<Created<CreatedTokenView>, ValidationProblem, ProblemHttpResult>> (CreateTokenRequest request, HttpContext http, TokenAdministration admin, CancellationToken ct) =>
+            Answer(await admin.CreateAsync(await http.CallerAsync(), request, ct), token => TypedResults.Created($"/api/v1/tokens/{token.Details.Id}", token)))
+            .WithName("CreateToken").WithSummary("Create a personal access token; the answer is the only time it is shown");
+        tokens.MapDelete("/{id:guid}", async Task<Results<Ok<TokenView>, ValidationProblem, ProblemHttpResult>> (Guid id, HttpContext http, TokenAdministration admin, CancellationToken ct) =>
+            Answer(await admin.RevokeAsync(await http.CallerAsync(), id, ct), TypedResults.Ok))
+            .WithName("RevokeToken").WithSummary("Revoke one of your tokens");
+        return api;
+    }
+
+    private static Results<TOk, ValidationProblem, ProblemHttpResult> Answer<T, TOk>(CommandResult<T> result, Func<T, TOk> ok) where TOk : IResult =>
+        result.Status switch
+        {
+            CommandStatus.Ok => ok(result.Value!),
+            CommandStatus.Invalid => ApiResults.Invalid(result.Errors!),
+            CommandStatus.Conflict => ApiResults.Conflict(result),
+            _ => ApiResults.NotFound(result.Message!),
+        };
+}
+
+public sealed record TeamListView(IReadOnlyList<TeamView> Items);
+public sealed record TokenListView(IReadOnlyList<TokenView> Items);

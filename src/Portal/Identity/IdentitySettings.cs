@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Portal.Identity;
+
+/// <summary>Bound from <c>Identity</c>.</summary>
+public sealed class IdentitySettings
+{
+    public BootstrapAdminSettings BootstrapAdmin { get; set; } = new();
+
+    /// <summary>The longest lifetime a personal access token may have.</summary>
+    [Range(1, 3650)]
+    public int MaxTokenLifetimeDays { get; set; } = 365;
+
+    /// <summary>Failed sign-ins before an account is locked for <see cref="LockoutMinutes"/>.</summary>
+    [Range(1, 100)]
+    public int MaxFailedSignIns { get; set; } = 5;
+
+    [Range(1, 1440)]
+    public int LockoutMinutes { get; set; } = 15;
+}
+
+/// <summary>The first admin, created at startup when the database has none (how automation sets up a portal).</summary>
+public sealed class BootstrapAdminSettings
+{
+    public string? Email { get; set; }
+    public string? Password { get; set; }
+
+    /// <summary>A <c>pat_…</c> token the admin gets with every scope.</summary>
+    public string? ApiToken { get; set; }
+}
+
+/// <summary>Bound from <c>Authentication:Oidc</c>; when <see cref="Authority"/> is set, "Sign in with …" appears.</summary>
+public sealed class OidcSettings
+{
+    public string? Authority { get; set; }
+    public string? ClientId { get; set; }
+    public string? ClientSecret { get; set; }
+    public string DisplayName { get; set; } = "single sign-on";
+
+    /// <summary>The claim listing the user's teams (team names = team slugs).</summary>
+    public string TeamsClaim { get; set; } = "groups";
+
+    /// <summary>Members of this team (from the claim) become portal admins.</summary>
+    public string? AdminTeam { get; set; }
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
+}

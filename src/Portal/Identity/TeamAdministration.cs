@@ -1,0 +1,81 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Auditing;
+using Portal.Clusters;
+using Portal.Data;
+
+namespace Portal.Identity;
+
+public sealed record TeamMemberView(string Email, TeamRole Role);
+public sealed record TeamView(string Name, string DisplayName, IReadOnlyList<TeamMemberView> Members, DateTimeOffset CreatedAt);
+public sealed record CreateTeamRequest(string? Name, string? DisplayName);
+public sealed record TeamMemberRequest(string? Email, TeamRole? Role);
+
+/// <summary>Teams and their members, for the admin page and the admin API; every change is audited.</summary>
+public sealed class TeamAdministration(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time)
+{
+    public async Task<IReadOnlyList<TeamView>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var teams = await db.Teams.AsNoTracking().Include(t => t.Members).ThenInclude(m => m.User).OrderBy(t => t.Name).ToListAsync(cancellationToken);
+        return teams.Select(View).ToList();
+    }
+
+    public async Task<CommandResult<TeamView>> CreateAsync(Caller caller, CreateTeamRequest request, CancellationToken cancellationToken)
+    {
+        var name = request.Name?.Trim() ?? "";
+        var displayName = string.IsNullOrWhiteSpace(request.DisplayName) ? name : request.DisplayName.Trim();
+        var errors = new Dictionary<string, string[]>();
+        if (!ClusterRequestValidator.TeamSlug().IsMatch(name))
+            errors["name"] = ["A team name is a DNS-style slug: 3 to 64 lower-case letters, digits and hyphens, e.g. team-a."];
+        if (displayName.Length > 128 || displayName.Any(char.IsControl))
+            errors["displayName"] = ["The display name has at most 128 characters and no control characters."];
+        if (errors.Count > 0) return CommandResult<TeamView>.Invalid(errors);
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (await db.Teams.AnyAsync(t => t.Name == name, cancellationToken))
+            return CommandResult<TeamView>.Conflict($"A team named '{name}' already exists.", new Dictionary<string, string[]> { ["name"] = [$"A team named '{name}' already exists."] });
+        var team = new Team { Name = name, DisplayName = displayName, CreatedAt = time.GetUtcNow() };
+        await using var scope = await audit.BeginAsync(db, cancellationToken);
+        db.Teams.Add(team);
+        scope.Add(caller.Actor, new AuditRecord("team.create", "team", name, Team: name, Details: new { displayName }));
+        await scope.CommitAsync(cancellationToken);
+        return CommandResult<TeamView>.Ok(View(team));
+    }
+
+    public async Task<CommandResult<TeamView>> AddMemberAsync(Caller caller, string teamName, TeamMemberRequest request, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var team = await db.Teams.Include(t => t.Members).ThenInclude(m => m.User).SingleOrDefaultAsync(t => t.Name == teamName, cancellationToken);
+        if (team is null) return CommandResult<TeamView>.NotFound($"No team named '{teamName}'.");
+        var user = request.Email is { Length: > 0 } email ? await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == email.ToUpperInvariant(), cancellationToken) : null;
+        if (user is null)
+            return CommandResult<TeamView>.Invalid(new Dictionary<string, string[]> { ["email"] = [$"No portal user has the email '{request.Email}'. They sign in once, or an admin creates the account."] });
+        var role = request.Role ?? TeamRole.Member;
+
+        await using var scope = await audit.BeginAsync(db, cancellationToken);
+        if (team.Members.SingleOrDefault(m => m.UserId == user.Id) is { } existing) existing.Role = role;
+        else team.Members.Add(new TeamMembership { TeamId = team.Id, UserId = user.Id, User = user, Role = role });
+        scope.Add(caller.Actor, new AuditRecord("team.member.add", "team", team.Name, Team: team.Name, Details: new { member = user.Email, role }));
+        await scope.CommitAsync(cancellationToken);
+        return CommandResult<TeamView>.Ok(View(team));
+    }
+
+    public async Task<CommandResult<TeamView>> RemoveMemberAsync(Caller caller, string teamName, string? email, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var team = await db.Teams.Include(t => t.Members).ThenInclude(m => m.User).SingleOrDefaultAsync(t => t.Name == teamName, cancellationToken);
+        if (team is null) return CommandResult<TeamView>.NotFound($"No team named '{teamName}'.");
+        var membership = team.Members.SingleOrDefault(m => string.Equals(m.User.Email, email, StringComparison.OrdinalIgnoreCase));
+        if (membership is null) return CommandResult<TeamView>.NotFound($"'{email}' is not a member of team '{teamName}'.");
+
+        await using var scope = await audit.BeginAsync(db, cancellationToken);
+        team.Members.Remove(membership);
+        db.TeamMemberships.Remove(membership);
+        scope.Add(caller.Actor, new AuditRecord("team.member.remove", "team", team.Name, Team: team.Name, Details: new { member = membership.User.Email }));
+        await scope.CommitAsync(cancellationToken);
+        return CommandResult<TeamView>.Ok(View(team));
+    }
+
+    private static TeamView View(Team team) => new(team.Name, team.DisplayName,
+        team.Members.Select(m => new TeamMemberView(m.User?.Email ?? m.UserId, m.Role)).OrderBy(m => m.Email).ToList(), team.CreatedAt);
+}

@@ -1,0 +1,89 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Api;
+using Portal.Data;
+
+namespace Portal.Identity;
+
+/// <summary>Authenticates <c>Authorization: Bearer pat_…</c> against the stored token hashes.</summary>
+internal sealed class TokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IDbContextFactory<PortalDbContext> dbFactory,
+    TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Token";
+
+    /// <summary>Last-used times are written at most this often per token, not on every request.</summary>
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
+        var value = header["Bearer ".Length..].Trim();
+        if (!AccessTokens.LooksLikeToken(value)) return AuthenticateResult.Fail("The bearer token is not a personal access token.");
+
+        await using var db = await dbFactory.CreateDbContextAsync(Context.RequestAborted);
+        var now = time.GetUtcNow();
+        var token = await AccessTokens.FindActiveAsync(db, value, now, Context.RequestAborted);
+        if (token is null) return AuthenticateResult.Fail("The token is unknown, expired or revoked.");
+        if (token.User.LockoutEnd > now) return AuthenticateResult.Fail("The token's owner is locked out.");
+
+        if (token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution)
+            await db.PersonalAccessTokens.Where(t => t.Id == token.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
+
+        var isAdmin = await (from ur in db.UserRoles
+                             join r in db.Roles on ur.RoleId equals r.Id
+                             where ur.UserId == token.UserId && r.Name == PortalClaims.AdminRole
+                             select ur).AnyAsync(Context.RequestAborted);
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, token.UserId),
+            new(ClaimTypes.Name, token.User.UserName ?? token.UserId),
+            new(PortalClaims.TokenId, token.Id.ToString()),
+        };
+        if (isAdmin) claims.Add(new Claim(ClaimTypes.Role, PortalClaims.AdminRole));
+        claims.AddRange(token.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => new Claim(PortalClaims.Scope, s)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Bearer";
+        return AuthProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        AuthProblems.WriteAsync(Context, StatusCodes.Status403Forbidden);
+}
+
+/// <summary>401 and 403 as problem+json, for the token and the cookie scheme alike.</summary>
+internal static class AuthProblems
+{
+    public static async Task WriteAsync(HttpContext http, int status)
+    {
+        http.Response.StatusCode = status;
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails =
+            {
+                Status = status,
+                Type = ApiResults.ProblemTypeBase + (status == 401 ? "unauthenticated" : "forbidden"),
+                Title = status == 401 ? "Unauthenticated" : "Forbidden",
+                Detail = status == 401
+                    ? "Sign in, or send a personal access token as 'Authorization: Bearer pat_…'."
+                    : "You are signed in, but not allowed to do this (missing role or token scope).",
+            },
+        });
+    }
+}
