@@ -38,6 +38,8 @@ public static partial class TopologyPlanBuilder
         _ => throw new ArgumentOutOfRangeException(nameof(logGroup), logGroup, "Not a log group of the plan."),
     };
 
+    public static string RoleNamePrefix(ClusterSpec spec) => $"{spec.Name}-";
+
     public static string GossipKeyParameterName(ClusterSpec spec) => $"/consul/{spec.Name}/gossip-key";
 
     /// <summary>
@@ -134,7 +136,8 @@ public static partial class TopologyPlanBuilder
 
         Add(Role, "aws:iam/role:Role", new()
         {
-            ["namePrefix"] = $"{spec.Name}-consul-",
+            // IAM allows at most 38 characters of prefix (64 minus the 26 it appends); a name is at most 32.
+            ["namePrefix"] = RoleNamePrefix(spec),
             ["assumeRolePolicy"] = new ToJson(new Dictionary<string, object?>
             {
                 ["Version"] = "2012-10-17",
