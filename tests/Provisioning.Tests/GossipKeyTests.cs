@@ -1,0 +1,25 @@
+using Provisioning.Consul;
+
+namespace Provisioning.Tests;
+
+public class GossipKeyTests
+{
+    [Fact]
+    public void Generate_TwoCalls_ReturnDistinct32ByteBase64Keys()
+    {
+        var first = GossipKey.Generate();
+        var second = GossipKey.Generate();
+
+        Assert.Equal(32, Convert.FromBase64String(first).Length);
+        Assert.True(GossipKey.IsValid(first));
+        Assert.True(GossipKey.IsValid(second));
+        Assert.NotEqual(first, second);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("not base64!")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAA==")]
+    public void IsValid_AnythingButA32ByteBase64Key_IsFalse(string? key) => Assert.False(GossipKey.IsValid(key));
+}
