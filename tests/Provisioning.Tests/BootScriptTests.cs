@@ -127,6 +127,19 @@ public partial class BootScriptTests
         Assert.Contains("DNS=127.0.0.1:8600", script);
     }
 
+    [Fact]
+    public void Build_Plan_AgentConfigsAreExactlyWhatTheBootScriptsWrite()
+    {
+        var plan = TestSpecs.Plan(Spec);
+
+        var written = new[] { "server", "client" }
+            .SelectMany(role => ConsulHeredoc().Matches(plan.BootScripts[role]).Select(m => (Key: $"{role}/{m.Groups["zone"].Value}", Json: m.Groups["json"].Value)))
+            .ToDictionary(c => c.Key, c => c.Json);
+
+        Assert.Equal(["client/eu-west-1a", "client/eu-west-1b", "server/eu-west-1a", "server/eu-west-1b"], plan.AgentConfigs.Keys.Order());
+        Assert.Equal(written.OrderBy(c => c.Key), plan.AgentConfigs.OrderBy(c => c.Key));
+    }
+
     /// <summary>The agent configuration each case branch writes, by datacenter, as bash would write it (variables left in).</summary>
     private static Dictionary<string, JsonObject> AgentConfigs(string script) =>
         ConsulHeredoc().Matches(script).ToDictionary(

@@ -208,7 +208,13 @@ public static partial class TopologyPlanBuilder
             }, "value"))
             .ToList();
 
-        return new TopologyPlan(spec, network, resources, invocations, Outputs(spec, network), bootScripts);
+        var agentConfigs = new Dictionary<string, string>();
+        foreach (var role in new[] { ConsulRole.Server, ConsulRole.Client })
+            for (var zone = 0; zone < network.Subnets.Count; zone++)
+                agentConfigs[$"{role.Key()}/{spec.AvailabilityZones[zone]}"] =
+                    ConsulAgentConfigs.For(role, spec, network, zone, ConsulNode.BootVariables).ToJson();
+
+        return new TopologyPlan(spec, network, resources, invocations, Outputs(spec, network), bootScripts) { AgentConfigs = agentConfigs };
     }
 
     private static void AddSecurityGroups(ClusterSpec spec, Action<string, string, Dictionary<string, object?>, string[]> add)
@@ -351,6 +357,8 @@ public static partial class TopologyPlanBuilder
             ["clientGroup"] = new ResourceOutput(ClientGroup, "name"),
             ["joinTags"] = zones.ToDictionary(z => spec.AvailabilityZones[z], z => (object?)JoinTag(spec, z)),
             ["logGroups"] = new List<object?> { new ResourceOutput(ConsulLogGroup, "name"), new ResourceOutput(SystemLogGroup, "name"), new ResourceOutput(BootLogGroup, "name") },
+            ["gossipKeyParameter"] = new ResourceOutput(GossipKeyParameter, "name"),
+            ["consulVersion"] = spec.ConsulVersion,
             ["dnsExamples"] = spec.AvailabilityZones.Select(dc => (object?)$"consul.service.{dc}.consul").ToList(),
         };
     }
