@@ -1,4 +1,5 @@
 using Provisioning.Consul;
+using Provisioning.Tests.Support;
 
 namespace Provisioning.Tests;
 
@@ -14,6 +15,14 @@ public class GossipKeyTests
         Assert.True(GossipKey.IsValid(first));
         Assert.True(GossipKey.IsValid(second));
         Assert.NotEqual(first, second);
+    }
+
+    [Fact]
+    public void GossipKeyLookalikes_TextHoldingAGeneratedKey_FindsIt()
+    {
+        var key = GossipKey.Generate();
+
+        Assert.Equal([key], SecretScan.GossipKeyLookalikes($"encrypt = \"{key}\"\n"));
     }
 
     [Theory]
