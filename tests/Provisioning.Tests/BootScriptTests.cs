@@ -127,6 +127,19 @@ public partial class BootScriptTests
         Assert.Contains("DNS=127.0.0.1:8600", script);
     }
 
+    [Theory]
+    [InlineData(ConsulRole.Server)]
+    [InlineData(ConsulRole.Client)]
+    public void Render_LongestNamesAndZones_StaysWithinEc2sUserDataLimit(ConsulRole role)
+    {
+        var spec = TestSpecs.Spec(name: "a" + new string('b', 30) + "c", region: "ap-southeast-2", zones: ["ap-southeast-2b", "ap-southeast-2c"], servers: 5);
+
+        var script = BootScript.Render(spec, NetworkLayout.For(spec), role);
+
+        // EC2 rejects user data above 16 KB before base64 encoding.
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(script), 1, 16 * 1024);
+    }
+
     [Fact]
     public void Build_Plan_AgentConfigsAreExactlyWhatTheBootScriptsWrite()
     {
