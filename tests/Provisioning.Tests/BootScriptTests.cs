@@ -49,7 +49,7 @@ public partial class BootScriptTests
         [
             "set -euo pipefail", "/var/log/user-data.log", "X-aws-ec2-metadata-token-ttl-seconds", "placement/availability-zone",
             "releases.hashicorp.com/consul/", "sha256sum --check", "useradd", "amazon-cloudwatch-agent-ctl",
-            "aws ssm get-parameter", "/etc/consul.d/consul.json", "Domains=~consul", "Type=notify", "systemctl enable --now consul",
+            "aws ssm get-parameter", "/etc/consul.d/consul.json", "Domains=~consul", "Type=notify", "systemctl start --no-block consul",
         ];
         var commands = inOrder.Select(c => script.IndexOf(c, StringComparison.Ordinal)).ToList();
         Assert.DoesNotContain(-1, commands);

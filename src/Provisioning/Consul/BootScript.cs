@@ -152,13 +152,17 @@ public static class BootScript
             KillMode=process
             KillSignal=SIGTERM
             Restart=on-failure
+            # Consul reports ready after its first LAN join, which may wait for peers that are still booting.
+            TimeoutStartSec=infinity
             LimitNOFILE=65536
 
             [Install]
             WantedBy=multi-user.target
             UNIT
             systemctl daemon-reload
-            systemctl enable --now consul
+            systemctl enable consul
+            # Do not wait for readiness: the boot script must finish even while the other servers are down.
+            systemctl start --no-block consul
             echo "boot script finished at $(date --iso-8601=seconds)"
 
             """);
