@@ -69,6 +69,20 @@ public class PulumiProgramWriterTests
     }
 
     [Fact]
+    public void Write_SamePlanTwice_GivesIdenticalSingleDocumentText()
+    {
+        var plan = TestSpecs.Plan();
+
+        var first = PulumiProgramWriter.Write(plan);
+        var second = PulumiProgramWriter.Write(TestSpecs.Plan());
+
+        Assert.Equal(first, second);
+        Assert.DoesNotContain('\r', first);
+        Assert.StartsWith("name: consul-alpha\n", first);
+        Assert.DoesNotContain("\n...", first);
+    }
+
+    [Fact]
     public void Write_Ami_IsResolvedAtDeployTimeFromThePublicParameterPerArchitecture()
     {
         var plan = TestSpecs.Plan(TestSpecs.Spec(serverType: "t4g.small", clientType: "t3.small"));

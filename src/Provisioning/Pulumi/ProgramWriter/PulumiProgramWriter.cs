@@ -25,14 +25,15 @@ public static partial class PulumiProgramWriter
         {
             { "name", Text(ProjectName(plan)) },
             { "runtime", Text("yaml") },
-            { "description", Text($"Dual-AZ Consul cluster {plan.Spec.Name} in {plan.Spec.Region} ({string.Join(" + ", plan.Spec.AvailabilityZones)})") },
+            { "description", Text(Escape($"Dual-AZ Consul cluster {plan.Spec.Name} in {plan.Spec.Region} ({string.Join(" + ", plan.Spec.AvailabilityZones)})")) },
             { "config", Config() },
         };
         if (plan.Invocations.Count > 0) root.Add("variables", Variables(plan));
         root.Add("resources", Resources(plan));
         if (plan.Outputs.Count > 0) root.Add("outputs", Map(plan.Outputs));
 
-        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        // The same bytes on every OS, so a rewritten program only differs when the plan does.
+        using var writer = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
         // YamlDotNet closes the document explicitly; a single-document file reads better without it.
         var yaml = writer.ToString();
