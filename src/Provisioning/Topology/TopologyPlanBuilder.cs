@@ -186,7 +186,7 @@ public static partial class TopologyPlanBuilder
 
         // Instances download Consul and call AWS APIs while booting: the route out and the
         // egress rules must exist before the first one launches, though no property says so.
-        string[] bootNeeds = [RolePolicy, DefaultRoute, $"{ServerSecurityGroup}EgressAll", $"{ClientSecurityGroup}EgressAll"];
+        string[] bootNeeds = [RolePolicy, DefaultRoute, SecurityRules.EgressRuleName(ServerSecurityGroup), SecurityRules.EgressRuleName(ClientSecurityGroup)];
 
         for (var zone = 0; zone < network.Subnets.Count; zone++)
             Add(ServerGroup(zone), "aws:autoscaling/group:Group",
