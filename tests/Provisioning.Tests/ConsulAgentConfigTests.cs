@@ -19,7 +19,8 @@ public class ConsulAgentConfigTests
         "encrypt_verify_outgoing", "retry_join", "retry_join_wan", "retry_interval", "retry_interval_wan", "retry_max",
         "retry_max_wan", "rejoin_after_leave", "leave_on_terminate", "skip_leave_on_interrupt", "recursors",
         "disable_update_check", "enable_syslog", "log_file", "log_level", "log_json", "log_rotate_bytes",
-        "log_rotate_duration", "log_rotate_max_files", "ports", "addresses", "dns_config", "raft_protocol",
+        "log_rotate_duration", "log_rotate_max_files", "ports", "dns_config", "raft_protocol",
+        "addresses", "addresses.http", "addresses.https", "addresses.dns", "addresses.grpc",
         "ui_config", "ui_config.enabled", "ui_config.dir", "ui_config.content_path",
         "performance", "performance.raft_multiplier", "performance.leave_drain_time", "performance.rpc_hold_timeout",
         "autopilot", "autopilot.cleanup_dead_servers", "autopilot.last_contact_threshold", "autopilot.max_trailing_logs",
@@ -80,6 +81,28 @@ public class ConsulAgentConfigTests
         Assert.Equal("eu-west-1b", (string?)config["datacenter"]);
         Assert.EndsWith("tag_value=alpha-eu-west-1b", (string?)config["retry_join"]![0]);
         Assert.EndsWith("tag_value=alpha-eu-west-1a", (string?)config["retry_join_wan"]![0]);
+    }
+
+    [Fact]
+    public void Server_AdminCidrSet_AlsoServesTheHttpApiOnItsPrivateAddress()
+    {
+        var spec = TestSpecs.Spec(adminCidr: TestSpecs.AdminCidr);
+
+        var json = ConsulAgentConfigs.Server(spec, NetworkLayout.For(spec), 0, ConsulNode.BootVariables).ToJson();
+        var config = JsonNode.Parse(json)!;
+
+        Assert.Equal("127.0.0.1 ${PRIVATE_IP}", (string?)config["addresses"]!["http"]);
+        Assert.Equal("127.0.0.1", (string?)config["client_addr"]);
+        Assert.All(KeyPaths(config.AsObject(), ""), key => Assert.Contains(key, DocumentedKeys));
+    }
+
+    [Fact]
+    public void Server_AdminCidrUnset_KeepsEveryListenerOnLoopback()
+    {
+        var config = JsonNode.Parse(ConsulAgentConfigs.Server(Spec, Network, 0, ConsulNode.BootVariables).ToJson())!.AsObject();
+
+        Assert.False(config.ContainsKey("addresses"));
+        Assert.Equal("127.0.0.1", (string?)config["client_addr"]);
     }
 
     [Fact]

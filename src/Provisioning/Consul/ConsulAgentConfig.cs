@@ -17,6 +17,7 @@ public sealed record ConsulAgentConfig
     public required string BindAddr { get; init; }
     public required string AdvertiseAddr { get; init; }
     public string ClientAddr { get; init; } = "127.0.0.1";
+    public ConsulAddresses? Addresses { get; init; }
     public bool? Server { get; init; }
     public int? BootstrapExpect { get; init; }
     public required IReadOnlyList<string> RetryJoin { get; init; }
@@ -41,6 +42,9 @@ public sealed record ConsulAgentConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 }
+
+/// <summary>Per-listener bind addresses; each may be a space-separated list.</summary>
+public sealed record ConsulAddresses(string Http);
 
 public sealed record ConsulUiConfig(bool Enabled);
 

@@ -18,6 +18,9 @@ public static class ConsulAgentConfigs
             RetryJoinWan = [AutoJoin(spec, 1 - zone)],
             Autopilot = new ConsulAutopilot(
                 CleanupDeadServers: true, LastContactThreshold: "200ms", MaxTrailingLogs: 250, ServerStabilizationTime: "10s"),
+            // The security group opens 8500 to the admin range only when one is set; the API must then
+            // listen on the private address too, or that rule (and the UI URL) would lead nowhere.
+            Addresses = spec.AdminCidr is null ? null : new ConsulAddresses($"127.0.0.1 {node.Address}"),
         };
 
     /// <summary>Clients join their own AZ's servers only: they are not members of the WAN pool.</summary>
