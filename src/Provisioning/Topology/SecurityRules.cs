@@ -33,9 +33,12 @@ public static class SecurityRules
             rules.Add(new(RuleName(server, "tcp", 22, "Admin"), server, false, "tcp", 22, null, admin, "SSH from the admin range"));
         }
         foreach (var group in new[] { server, client })
-            rules.Add(new($"{group}EgressAll", group, true, "-1", 0, null, "0.0.0.0/0", "Packages, AWS APIs and CloudWatch"));
+            rules.Add(new(EgressRuleName(group), group, true, "-1", 0, null, "0.0.0.0/0", "Packages, AWS APIs and CloudWatch"));
         return rules;
     }
+
+    /// <summary>The allow-all egress rule of a group: instances need it before they boot.</summary>
+    public static string EgressRuleName(string group) => $"{group}EgressAll";
 
     private static string RuleName(string group, string protocol, int port, string from) =>
         $"{group}Ingress{port}{char.ToUpperInvariant(protocol[0])}{protocol[1..]}From{from}";

@@ -37,6 +37,13 @@ public sealed record TopologyPlan(
 
     public PlannedResource this[string name] => Resources.First(r => r.Name == name);
 
+    /// <summary>
+    /// The Consul agent configuration each boot script writes, keyed <c>role/datacenter</c>
+    /// (<c>server/eu-west-1a</c>), with the node's id, address and gossip key left as the script's
+    /// shell variables: for showing what a cluster runs, never a secret.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> AgentConfigs { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Resources grouped in waves: each wave depends only on earlier waves.</summary>
     public IReadOnlyList<IReadOnlyList<PlannedResource>> Waves()
     {

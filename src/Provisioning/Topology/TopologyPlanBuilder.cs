@@ -1,9 +1,11 @@
+using System.Text.RegularExpressions;
 using Provisioning.Clusters;
+using Provisioning.Consul;
 
 namespace Provisioning.Topology;
 
 /// <summary>Builds the dual-AZ topology of consul-topology.md from a validated spec.</summary>
-public static class TopologyPlanBuilder
+public static partial class TopologyPlanBuilder
 {
     public const string
         Vpc = "vpc", InternetGateway = "internetGateway", RouteTable = "publicRouteTable", DefaultRoute = "internetRoute",
@@ -12,7 +14,15 @@ public static class TopologyPlanBuilder
         ConsulLogGroup = "consulLogGroup", SystemLogGroup = "systemLogGroup", BootLogGroup = "bootLogGroup",
         GossipKeyParameter = "gossipKeyParameter",
         ServerLaunchTemplate = "serverLaunchTemplate", ClientLaunchTemplate = "clientLaunchTemplate",
-        ClientGroup = "clientGroup", AmiVariable = "consulAmi";
+        ClientGroup = "clientGroup", AmiVariable = "consulAmi", AmiArm64Variable = "consulAmiArm64";
+
+    /// <summary>The tag cloud auto-join filters on; its value names the cluster and the AZ.</summary>
+    public const string JoinTagKey = "consul-join";
+
+    /// <summary>Amazon Linux 2023's public parameters: resolving them at deploy time always boots a patched AMI.</summary>
+    public const string
+        AmiParameterX86 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+        AmiParameterArm64 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64";
 
     /// <summary>Subnet, route-table association and server group names carry the AZ's letter: subnetA, serverGroupB.</summary>
     public static string Subnet(int zone) => $"subnet{Letter(zone)}";
@@ -20,14 +30,46 @@ public static class TopologyPlanBuilder
     public static string ServerGroup(int zone) => $"serverGroup{Letter(zone)}";
     public static string JoinTag(ClusterSpec spec, int zone) => $"{spec.Name}-{spec.AvailabilityZones[zone]}";
 
+    public static string LogGroupName(ClusterSpec spec, string logGroup) => logGroup switch
+    {
+        ConsulLogGroup => $"/consul/{spec.Name}/consul",
+        SystemLogGroup => $"/consul/{spec.Name}/system",
+        BootLogGroup => $"/consul/{spec.Name}/boot",
+        _ => throw new ArgumentOutOfRangeException(nameof(logGroup), logGroup, "Not a log group of the plan."),
+    };
+
+    public static string RoleNamePrefix(ClusterSpec spec) => $"{spec.Name}-";
+
+    public static string GossipKeyParameterName(ClusterSpec spec) => $"/consul/{spec.Name}/gossip-key";
+
+    /// <summary>
+    /// Graviton families carry a 'g' among the attribute letters after the generation
+    /// (t4g, m7g, c7gn, im4gn, g5g), plus the first-generation a1.
+    /// </summary>
+    public static bool IsArm64(string instanceType)
+    {
+        var match = InstanceFamily().Match(instanceType);
+        return match.Success && (match.Groups["family"].Value == "a" || match.Groups["attributes"].Value.Contains('g'));
+    }
+
+    /// <summary>The variable holding the AMI for an instance type's architecture.</summary>
+    public static string AmiFor(string instanceType) => IsArm64(instanceType) ? AmiArm64Variable : AmiVariable;
+
+    [GeneratedRegex(@"^(?<family>[a-z]+)(?<generation>\d+)(?<attributes>[a-z]*)(-[a-z]+)?\.")]
+    private static partial Regex InstanceFamily();
+
     private static char Letter(int zone) => (char)('A' + zone);
 
     public static TopologyPlan Build(ClusterSpec spec)
     {
         var network = NetworkLayout.For(spec);
         var resources = new List<PlannedResource>();
-        void Add(string name, string type, Dictionary<string, object?> properties, params string[] dependsOn) =>
+        void Add(string name, string type, Dictionary<string, object?> properties, params string[] dependsOn)
+        {
+            // IAM is global; everything else names its region so the program does not depend on provider defaults.
+            if (!type.StartsWith("aws:iam/", StringComparison.Ordinal)) properties["region"] = spec.Region;
             resources.Add(new PlannedResource(name, type, properties, dependsOn));
+        }
 
         var tags = Tags(spec);
 
@@ -75,17 +117,17 @@ public static class TopologyPlanBuilder
         AddSecurityGroups(spec, Add);
 
         var logGroups = new[] { ConsulLogGroup, SystemLogGroup, BootLogGroup };
-        foreach (var (logGroup, suffix) in logGroups.Zip(new[] { "consul", "system", "boot" }))
+        foreach (var logGroup in logGroups)
             Add(logGroup, "aws:cloudwatch/logGroup:LogGroup", new()
             {
-                ["name"] = $"/consul/{spec.Name}/{suffix}",
+                ["name"] = LogGroupName(spec, logGroup),
                 ["retentionInDays"] = spec.LogRetentionDays,
                 ["tags"] = tags,
             });
 
         Add(GossipKeyParameter, "aws:ssm/parameter:Parameter", new()
         {
-            ["name"] = $"/consul/{spec.Name}/gossip-key",
+            ["name"] = GossipKeyParameterName(spec),
             ["type"] = "SecureString",
             ["description"] = $"Consul gossip encryption key of cluster {spec.Name}",
             ["value"] = new SecretValue(new ConfigRef(TopologyPlan.GossipKeyConfig)),
@@ -94,7 +136,8 @@ public static class TopologyPlanBuilder
 
         Add(Role, "aws:iam/role:Role", new()
         {
-            ["namePrefix"] = $"{spec.Name}-consul-",
+            // IAM allows at most 38 characters of prefix (64 minus the 26 it appends); a name is at most 32.
+            ["namePrefix"] = RoleNamePrefix(spec),
             ["assumeRolePolicy"] = new ToJson(new Dictionary<string, object?>
             {
                 ["Version"] = "2012-10-17",
@@ -133,29 +176,45 @@ public static class TopologyPlanBuilder
             ["tags"] = tags,
         });
 
-        AddLaunchTemplate(spec, ServerLaunchTemplate, spec.ServerInstanceType, ServerSecurityGroup, "server", Add);
-        AddLaunchTemplate(spec, ClientLaunchTemplate, spec.ClientInstanceType, ClientSecurityGroup, "client", Add);
+        var bootScripts = new Dictionary<string, string>
+        {
+            [ConsulRole.Server.Key()] = BootScript.Render(spec, network, ConsulRole.Server),
+            [ConsulRole.Client.Key()] = BootScript.Render(spec, network, ConsulRole.Client),
+        };
+        AddLaunchTemplate(spec, ServerLaunchTemplate, spec.ServerInstanceType, ServerSecurityGroup, ConsulRole.Server, bootScripts, Add);
+        AddLaunchTemplate(spec, ClientLaunchTemplate, spec.ClientInstanceType, ClientSecurityGroup, ConsulRole.Client, bootScripts, Add);
+
+        // Instances download Consul and call AWS APIs while booting: the route out and the
+        // egress rules must exist before the first one launches, though no property says so.
+        string[] bootNeeds = [RolePolicy, DefaultRoute, SecurityRules.EgressRuleName(ServerSecurityGroup), SecurityRules.EgressRuleName(ClientSecurityGroup)];
 
         for (var zone = 0; zone < network.Subnets.Count; zone++)
             Add(ServerGroup(zone), "aws:autoscaling/group:Group",
                 Group(spec, $"{spec.Name}-server-{spec.AvailabilityZones[zone]}", ServerLaunchTemplate, spec.ServersPerAz,
                     [new ResourceOutput(Subnet(zone), "id")], JoinTag(spec, zone), "server"),
-                RolePolicy);
+                [.. bootNeeds, RouteTableAssociation(zone)]);
         Add(ClientGroup, "aws:autoscaling/group:Group",
             Group(spec, $"{spec.Name}-client", ClientLaunchTemplate, spec.ClientCount,
                 Enumerable.Range(0, network.Subnets.Count).Select(z => (object)new ResourceOutput(Subnet(z), "id")).ToList(),
                 joinTag: null, "client"),
-            RolePolicy);
+            [.. bootNeeds, .. Enumerable.Range(0, network.Subnets.Count).Select(RouteTableAssociation)]);
 
-        var invocations = new List<PlannedInvocation>
-        {
-            new(AmiVariable, "aws:ssm/getParameter:getParameter", new Dictionary<string, object?>
+        var invocations = new[] { spec.ServerInstanceType, spec.ClientInstanceType }
+            .Select(AmiFor).Distinct().Order()
+            .Select(variable => new PlannedInvocation(variable, "aws:ssm/getParameter:getParameter", new Dictionary<string, object?>
             {
-                ["name"] = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
-            }, "value"),
-        };
+                ["name"] = variable == AmiArm64Variable ? AmiParameterArm64 : AmiParameterX86,
+                ["region"] = spec.Region,
+            }, "value"))
+            .ToList();
 
-        return new TopologyPlan(spec, network, resources, invocations, Outputs(spec, network), new Dictionary<string, string>());
+        var agentConfigs = new Dictionary<string, string>();
+        foreach (var role in new[] { ConsulRole.Server, ConsulRole.Client })
+            for (var zone = 0; zone < network.Subnets.Count; zone++)
+                agentConfigs[$"{role.Key()}/{spec.AvailabilityZones[zone]}"] =
+                    ConsulAgentConfigs.For(role, spec, network, zone, ConsulNode.BootVariables).ToJson();
+
+        return new TopologyPlan(spec, network, resources, invocations, Outputs(spec, network), bootScripts) { AgentConfigs = agentConfigs };
     }
 
     private static void AddSecurityGroups(ClusterSpec spec, Action<string, string, Dictionary<string, object?>, string[]> add)
@@ -191,14 +250,15 @@ public static class TopologyPlanBuilder
     }
 
     private static void AddLaunchTemplate(
-        ClusterSpec spec, string name, string instanceType, string securityGroup, string role,
-        Action<string, string, Dictionary<string, object?>, string[]> add)
+        ClusterSpec spec, string name, string instanceType, string securityGroup, ConsulRole consulRole,
+        IReadOnlyDictionary<string, string> bootScripts, Action<string, string, Dictionary<string, object?>, string[]> add)
     {
+        var role = consulRole.Key();
         var instanceTags = Tags(spec, $"{spec.Name}-{role}");
         add(name, "aws:ec2/launchTemplate:LaunchTemplate", new()
         {
             ["namePrefix"] = $"{spec.Name}-{role}-",
-            ["imageId"] = new VariableRef(AmiVariable),
+            ["imageId"] = new VariableRef(AmiFor(instanceType)),
             ["instanceType"] = instanceType,
             ["iamInstanceProfile"] = new Dictionary<string, object?> { ["arn"] = new ResourceOutput(InstanceProfile, "arn") },
             ["vpcSecurityGroupIds"] = new List<object?> { new ResourceOutput(securityGroup, "id") },
@@ -209,7 +269,23 @@ public static class TopologyPlanBuilder
                 ["httpPutResponseHopLimit"] = 1,
                 ["instanceMetadataTags"] = "disabled",
             },
-            ["userData"] = new ToBase64(BootScriptPlaceholder(spec, role)),
+            ["blockDeviceMappings"] = new List<object?>
+            {
+                new Dictionary<string, object?>
+                {
+                    // Amazon Linux 2023's root device; 20 GiB leaves room for Raft snapshots and logs.
+                    ["deviceName"] = "/dev/xvda",
+                    ["ebs"] = new Dictionary<string, object?>
+                    {
+                        ["volumeSize"] = 20,
+                        ["volumeType"] = "gp3",
+                        // The provider types these as strings, not booleans.
+                        ["encrypted"] = "true",
+                        ["deleteOnTermination"] = "true",
+                    },
+                },
+            },
+            ["userData"] = new ToBase64(bootScripts[role]),
             ["tagSpecifications"] = new List<object?>
             {
                 new Dictionary<string, object?> { ["resourceType"] = "instance", ["tags"] = instanceTags },
@@ -218,10 +294,6 @@ public static class TopologyPlanBuilder
             ["tags"] = Tags(spec),
         }, [ConsulLogGroup, SystemLogGroup, BootLogGroup, GossipKeyParameter]);
     }
-
-    // Deepened by the boot-script renderer; kept free of secrets (the key is read from SSM at boot).
-    private static string BootScriptPlaceholder(ClusterSpec spec, string role) =>
-        $"#!/usr/bin/env bash\n# Consul {spec.ConsulVersion} {role} of {spec.Name}\n";
 
     private static Dictionary<string, object?> Group(
         ClusterSpec spec, string name, string launchTemplate, int size, List<object> subnets, string? joinTag, string role)
@@ -232,7 +304,7 @@ public static class TopologyPlanBuilder
             GroupTag("consul-cluster", spec.Name),
             GroupTag("consul-role", role),
         };
-        if (joinTag is not null) groupTags.Add(GroupTag("consul-join", joinTag));
+        if (joinTag is not null) groupTags.Add(GroupTag(JoinTagKey, joinTag));
         return new()
         {
             ["name"] = name,
@@ -245,7 +317,8 @@ public static class TopologyPlanBuilder
             ["launchTemplate"] = new Dictionary<string, object?>
             {
                 ["id"] = new ResourceOutput(launchTemplate, "id"),
-                ["version"] = new ResourceOutput(launchTemplate, "latestVersion"),
+                // Launches always use the newest version, so a changed boot script reaches replacement instances.
+                ["version"] = "$Latest",
             },
             ["tags"] = groupTags,
         };
@@ -284,6 +357,8 @@ public static class TopologyPlanBuilder
             ["clientGroup"] = new ResourceOutput(ClientGroup, "name"),
             ["joinTags"] = zones.ToDictionary(z => spec.AvailabilityZones[z], z => (object?)JoinTag(spec, z)),
             ["logGroups"] = new List<object?> { new ResourceOutput(ConsulLogGroup, "name"), new ResourceOutput(SystemLogGroup, "name"), new ResourceOutput(BootLogGroup, "name") },
+            ["gossipKeyParameter"] = new ResourceOutput(GossipKeyParameter, "name"),
+            ["consulVersion"] = spec.ConsulVersion,
             ["dnsExamples"] = spec.AvailabilityZones.Select(dc => (object?)$"consul.service.{dc}.consul").ToList(),
         };
     }

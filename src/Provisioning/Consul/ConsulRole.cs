@@ -1,0 +1,10 @@
+namespace Provisioning.Consul;
+
+/// <summary>What an instance runs as; each role has one launch template and one boot script.</summary>
+public enum ConsulRole { Server, Client }
+
+public static class ConsulRoles
+{
+    /// <summary>The key of a role's script in <see cref="Topology.TopologyPlan.BootScripts"/>.</summary>
+    public static string Key(this ConsulRole role) => role == ConsulRole.Server ? "server" : "client";
+}

@@ -1,0 +1,164 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Provisioning.Clusters;
+using Provisioning.Consul;
+using Provisioning.Tests.Support;
+using TestSupport;
+
+namespace Provisioning.Tests;
+
+public partial class BootScriptTests
+{
+    private static readonly ClusterSpec Spec = TestSpecs.Spec(adminCidr: TestSpecs.AdminCidr);
+    private static readonly NetworkLayout Network = NetworkLayout.For(Spec);
+
+    [Theory]
+    [InlineData(ConsulRole.Server)]
+    [InlineData(ConsulRole.Client)]
+    public async Task Render_EitherRole_PassesShellcheckWithoutSuppressions(ConsulRole role)
+    {
+        var shellcheck = ExternalTool.Require("shellcheck");
+        var script = BootScript.Render(Spec, Network, role);
+        var path = Path.Combine(Path.GetTempPath(), $"portal-boot-{role}-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(path, script, TestContext.Current.CancellationToken);
+        try
+        {
+            // Severity "style" reports every default check, down to the least serious.
+            var (exitCode, output) = await ExternalTool.RunAsync(shellcheck, ["--shell=bash", "--severity=style", "--format=gcc", path], TestContext.Current.CancellationToken);
+
+            Assert.True(exitCode == 0, output);
+            Assert.DoesNotContain("shellcheck disable", script);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData(ConsulRole.Server)]
+    [InlineData(ConsulRole.Client)]
+    public void Render_EitherRole_FollowsTheSpecificationsStepsInOrder(ConsulRole role)
+    {
+        var script = BootScript.Render(Spec, Network, role);
+
+        var positions = BootScript.Steps.Select(step => script.IndexOf(step, StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(-1, positions);
+        Assert.Equal(positions.Order(), positions);
+        string[] inOrder =
+        [
+            "set -euo pipefail", "/var/log/user-data.log", "X-aws-ec2-metadata-token-ttl-seconds", "placement/availability-zone",
+            "releases.hashicorp.com/consul/", "sha256sum --check", "useradd", "amazon-cloudwatch-agent-ctl",
+            "aws ssm get-parameter", "/etc/consul.d/consul.json", "Domains=~consul", "Type=notify", "systemctl start --no-block consul",
+        ];
+        var commands = inOrder.Select(c => script.IndexOf(c, StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(-1, commands);
+        Assert.Equal(commands.Order(), commands);
+    }
+
+    [Fact]
+    public void Render_Server_WritesEachZonesConfigWithOwnAndOtherJoinTags()
+    {
+        var script = BootScript.Render(Spec, Network, ConsulRole.Server);
+
+        var configs = AgentConfigs(script);
+
+        Assert.Equal(["eu-west-1a", "eu-west-1b"], configs.Keys);
+        foreach (var (zone, other) in new[] { ("eu-west-1a", "eu-west-1b"), ("eu-west-1b", "eu-west-1a") })
+        {
+            var config = configs[zone];
+            Assert.Equal(zone, (string?)config["datacenter"]);
+            Assert.True((bool)config["server"]!);
+            Assert.EndsWith($"tag_value=alpha-{zone}", (string?)config["retry_join"]![0]);
+            Assert.EndsWith($"tag_value=alpha-{other}", (string?)config["retry_join_wan"]![0]);
+            Assert.Equal("${GOSSIP_KEY}", (string?)config["encrypt"]);
+            Assert.Equal("${INSTANCE_ID}", (string?)config["node_name"]);
+        }
+        Assert.Contains("AZ=$(imds placement/availability-zone)", script);
+        Assert.Contains("case \"${AZ}\" in", script);
+    }
+
+    [Fact]
+    public void Render_Client_JoinsOnlyItsOwnZoneAndNeverTheWan()
+    {
+        var script = BootScript.Render(Spec, Network, ConsulRole.Client);
+
+        var configs = AgentConfigs(script);
+
+        Assert.Equal(2, configs.Count);
+        foreach (var (zone, config) in configs)
+        {
+            Assert.EndsWith($"tag_value=alpha-{zone}", (string?)Assert.Single(config["retry_join"]!.AsArray()));
+            Assert.False(config.ContainsKey("retry_join_wan"));
+            Assert.False(config.ContainsKey("server"));
+        }
+    }
+
+    [Theory]
+    [InlineData(ConsulRole.Server)]
+    [InlineData(ConsulRole.Client)]
+    public void Render_EitherRole_ReadsTheGossipKeyAtBootAndNeverHoldsOrTracesIt(ConsulRole role)
+    {
+        var script = BootScript.Render(Spec, Network, role);
+
+        Assert.Contains("aws ssm get-parameter --region \"${REGION}\" --name \"${GOSSIP_KEY_PARAMETER}\"", script);
+        Assert.Contains("readonly GOSSIP_KEY_PARAMETER='/consul/alpha/gossip-key'", script);
+        Assert.Empty(SecretScan.GossipKeyLookalikes(script));
+        Assert.DoesNotMatch(@"set\s+-[a-z]*x|xtrace", script.Replace("Never enable xtrace", ""));
+        Assert.DoesNotContain("echo \"${GOSSIP_KEY}", script);
+    }
+
+    [Theory]
+    [InlineData(ConsulRole.Server)]
+    [InlineData(ConsulRole.Client)]
+    public void Render_EitherRole_InstallsThePinnedConsulVersionAndShipsLogsToTheClustersGroups(ConsulRole role)
+    {
+        var spec = TestSpecs.Spec() with { ConsulVersion = "1.20.6" };
+
+        var script = BootScript.Render(spec, NetworkLayout.For(spec), role);
+
+        Assert.Contains("readonly CONSUL_VERSION='1.20.6'", script);
+        Assert.DoesNotContain("1.22.1", script);
+        foreach (var group in new[] { "/consul/alpha/consul", "/consul/alpha/system", "/consul/alpha/boot" })
+            Assert.Contains($"\"log_group_name\": \"{group}\"", script);
+        Assert.Contains("\"log_stream_name\": \"{instance_id}\"", script);
+        Assert.Contains("LimitNOFILE=65536", script);
+        Assert.Contains("Restart=on-failure", script);
+        Assert.Contains("DNS=127.0.0.1:8600", script);
+    }
+
+    [Theory]
+    [InlineData(ConsulRole.Server)]
+    [InlineData(ConsulRole.Client)]
+    public void Render_LongestNamesAndZones_StaysWithinEc2sUserDataLimit(ConsulRole role)
+    {
+        var spec = TestSpecs.Spec(name: "a" + new string('b', 30) + "c", region: "ap-southeast-2", zones: ["ap-southeast-2b", "ap-southeast-2c"], servers: 5);
+
+        var script = BootScript.Render(spec, NetworkLayout.For(spec), role);
+
+        // EC2 rejects user data above 16 KB before base64 encoding.
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(script), 1, 16 * 1024);
+    }
+
+    [Fact]
+    public void Build_Plan_AgentConfigsAreExactlyWhatTheBootScriptsWrite()
+    {
+        var plan = TestSpecs.Plan(Spec);
+
+        var written = new[] { "server", "client" }
+            .SelectMany(role => ConsulHeredoc().Matches(plan.BootScripts[role]).Select(m => (Key: $"{role}/{m.Groups["zone"].Value}", Json: m.Groups["json"].Value)))
+            .ToDictionary(c => c.Key, c => c.Json);
+
+        Assert.Equal(["client/eu-west-1a", "client/eu-west-1b", "server/eu-west-1a", "server/eu-west-1b"], plan.AgentConfigs.Keys.Order());
+        Assert.Equal(written.OrderBy(c => c.Key), plan.AgentConfigs.OrderBy(c => c.Key));
+    }
+
+    /// <summary>The agent configuration each case branch writes, by datacenter, as bash would write it (variables left in).</summary>
+    private static Dictionary<string, JsonObject> AgentConfigs(string script) =>
+        ConsulHeredoc().Matches(script).ToDictionary(
+            m => m.Groups["zone"].Value,
+            m => JsonNode.Parse(m.Groups["json"].Value)!.AsObject());
+
+    [GeneratedRegex(@"^  (?<zone>[a-z0-9-]+)\)\n    cat > /etc/consul\.d/consul\.json <<CONSUL\n(?<json>.*?)\nCONSUL\n", RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex ConsulHeredoc();
+}

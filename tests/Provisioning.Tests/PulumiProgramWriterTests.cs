@@ -1,0 +1,185 @@
+using System.Text.RegularExpressions;
+using Provisioning.Consul;
+using Provisioning.Pulumi;
+using Provisioning.Tests.Support;
+using Provisioning.Topology;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Provisioning.Tests;
+
+public class PulumiProgramWriterTests
+{
+    public static TheoryData<string, string, string, int, int, bool> Matrix => TestSpecs.Matrix();
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public void Write_SpecMatrix_EveryResourceFunctionAndPropertyMatchesTheAwsSchema(
+        string region, string azA, string azB, int servers, int clients, bool admin)
+    {
+        var schema = PulumiAwsSchema.Load();
+        var plan = TestSpecs.Plan(TestSpecs.FromMatrix(region, azA, azB, servers, clients, admin));
+
+        var yaml = PulumiProgramWriter.Write(plan);
+
+        Assert.Empty(schema.Check(yaml));
+        var root = Load(yaml);
+        var resources = (YamlMappingNode)root["resources"];
+        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), resources.Children.Keys.Select(k => k.ToString()).Order());
+        Assert.Equal(12 + (admin ? 2 : 0), plan.Resources.Count(r => r.TypeName == "SecurityGroupIngressRule"));
+        Assert.Equal(plan.Invocations.Select(i => i.Variable).Order(), ((YamlMappingNode)root["variables"]).Children.Keys.Select(k => k.ToString()).Order());
+    }
+
+    [Fact]
+    public void Check_ProgramWithWrongKinds_ReportsEachProblem()
+    {
+        var schema = PulumiAwsSchema.Load();
+        var yaml = PulumiProgramWriter.Write(TestSpecs.Plan())
+            .Replace("encrypted: \"true\"", "encrypted: true")
+            .Replace("      minSize: 3\n", "")
+            .Replace("enableDnsSupport: true", "enableDnsSupport: \"true\"")
+            .Replace("healthCheckType: EC2", "healthCheckKind: EC2")
+            .Replace("${consulLogGroup.arn}", "${consulLogGroup.nothing}")
+            .Replace("return: value", "return: values");
+        yaml = Regex.Replace(yaml, @"value:\n\s+fn::secret: ""\$\{gossipKey\}""", "value: \"${gossipKey}\"");
+
+        var problems = schema.Check(yaml);
+
+        Assert.Contains(problems, p => p.Contains("ebs.encrypted: expected a string, got the boolean"));
+        Assert.Contains(problems, p => p.Contains("required property 'minSize' is missing"));
+        Assert.Contains(problems, p => p.Contains("enableDnsSupport: expected a boolean, got string"));
+        Assert.Contains(problems, p => p.Contains("unknown property 'healthCheckKind'"));
+        Assert.Contains(problems, p => p.Contains("consulLogGroup has no output 'nothing'"));
+        Assert.Contains(problems, p => p.Contains("has no result 'values'"));
+        Assert.Contains(problems, p => p.Contains("gossipKeyParameter.properties.value: a secret input must be wrapped in fn::secret"));
+    }
+
+    [Fact]
+    public void Write_Program_HasTheContractsTopLevelShape()
+    {
+        var plan = TestSpecs.Plan();
+
+        var root = Load(PulumiProgramWriter.Write(plan));
+
+        Assert.Equal(["name", "runtime", "description", "config", "variables", "resources", "outputs"], root.Children.Keys.Select(k => k.ToString()));
+        Assert.Equal("consul-alpha", root["name"].ToString());
+        Assert.Equal("yaml", root["runtime"].ToString());
+        var outputs = (YamlMappingNode)root["outputs"];
+        Assert.Equal(plan.Outputs.Keys.Order(), outputs.Children.Keys.Select(k => k.ToString()).Order());
+    }
+
+    [Fact]
+    public void Write_SamePlanTwice_GivesIdenticalSingleDocumentText()
+    {
+        var plan = TestSpecs.Plan();
+
+        var first = PulumiProgramWriter.Write(plan);
+        var second = PulumiProgramWriter.Write(TestSpecs.Plan());
+
+        Assert.Equal(first, second);
+        Assert.DoesNotContain('\r', first);
+        Assert.StartsWith("name: consul-alpha\n", first);
+        Assert.DoesNotContain("\n...", first);
+    }
+
+    [Fact]
+    public void Write_Ami_IsResolvedAtDeployTimeFromThePublicParameterPerArchitecture()
+    {
+        var plan = TestSpecs.Plan(TestSpecs.Spec(serverType: "t4g.small", clientType: "t3.small"));
+
+        var root = Load(PulumiProgramWriter.Write(plan));
+
+        var variables = (YamlMappingNode)root["variables"];
+        string Parameter(string variable) =>
+            ((YamlMappingNode)((YamlMappingNode)((YamlMappingNode)variables[variable])["fn::invoke"])["arguments"])["name"].ToString();
+        Assert.Equal("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", Parameter(TopologyPlanBuilder.AmiArm64Variable));
+        Assert.Equal("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", Parameter(TopologyPlanBuilder.AmiVariable));
+        Assert.Equal("${consulAmiArm64}", Property(root, TopologyPlanBuilder.ServerLaunchTemplate, "imageId").ToString());
+        Assert.Equal("${consulAmi}", Property(root, TopologyPlanBuilder.ClientLaunchTemplate, "imageId").ToString());
+    }
+
+    [Theory]
+    [InlineData("server")]
+    [InlineData("client")]
+    public void Write_UserData_IsTheBootScriptBase64EncodedWithEveryDollarEscaped(string role)
+    {
+        var plan = TestSpecs.Plan();
+        var template = role == "server" ? TopologyPlanBuilder.ServerLaunchTemplate : TopologyPlanBuilder.ClientLaunchTemplate;
+
+        var root = Load(PulumiProgramWriter.Write(plan));
+
+        var userData = Assert.IsType<YamlMappingNode>(Property(root, template, "userData"));
+        var script = Assert.IsType<YamlScalarNode>(Assert.Single(userData.Children, c => c.Key.ToString() == "fn::toBase64").Value);
+        Assert.Contains("${INSTANCE_ID}", plan.BootScripts[role]);
+        // Reading the YAML as Pulumi does gives back the plan's script, with no interpolation left in it.
+        Assert.Equal(plan.BootScripts[role], PulumiInterpolation.Unescape(script.Value!));
+    }
+
+    [Fact]
+    public void Write_LiteralDollarInAProperty_IsEscaped()
+    {
+        var root = Load(PulumiProgramWriter.Write(TestSpecs.Plan()));
+
+        var launchTemplate = (YamlMappingNode)Property(root, TopologyPlanBuilder.ClientGroup, "launchTemplate");
+
+        Assert.Equal("$$Latest", launchTemplate["version"].ToString());
+    }
+
+    [Fact]
+    public void Write_StringBooleansAndNumbers_KeepTheirYamlKinds()
+    {
+        var root = Load(PulumiProgramWriter.Write(TestSpecs.Plan()));
+
+        var mapping = (YamlSequenceNode)Property(root, TopologyPlanBuilder.ServerLaunchTemplate, "blockDeviceMappings");
+        var ebs = (YamlMappingNode)((YamlMappingNode)mapping[0])["ebs"];
+        Assert.NotEqual(ScalarStyle.Plain, ((YamlScalarNode)ebs["encrypted"]).Style);
+        Assert.Equal(ScalarStyle.Plain, ((YamlScalarNode)ebs["volumeSize"]).Style);
+        Assert.Equal(ScalarStyle.Plain, ((YamlScalarNode)Property(root, TopologyPlanBuilder.Vpc, "enableDnsHostnames")).Style);
+    }
+
+    [Fact]
+    public void Write_GossipKey_IsASecretConfigReferencedOnlyByTheSsmParameter()
+    {
+        var key = GossipKey.Generate();
+        var plan = TestSpecs.Plan();
+
+        var yaml = PulumiProgramWriter.Write(plan);
+
+        var root = Load(yaml);
+        var declared = (YamlMappingNode)((YamlMappingNode)root["config"])[TopologyPlan.GossipKeyConfig];
+        Assert.Equal("true", declared["secret"].ToString());
+        Assert.Equal("string", declared["type"].ToString());
+        Assert.DoesNotContain("default", declared.Children.Keys.Select(k => k.ToString()));
+        var value = (YamlMappingNode)Property(root, TopologyPlanBuilder.GossipKeyParameter, "value");
+        Assert.Equal("${gossipKey}", value["fn::secret"].ToString());
+        Assert.Equal(1, Regex.Count(yaml, Regex.Escape("${gossipKey}")));
+        Assert.DoesNotContain(key, yaml);
+        Assert.Empty(SecretScan.GossipKeyLookalikes(yaml));
+    }
+
+    [Fact]
+    public void Write_DependenciesNotImpliedByProperties_AreExplicit()
+    {
+        var root = Load(PulumiProgramWriter.Write(TestSpecs.Plan()));
+
+        var options = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)root["resources"])[TopologyPlanBuilder.ServerGroup(1)])["options"];
+        var dependsOn = ((YamlSequenceNode)options["dependsOn"]).Select(d => d.ToString()).ToList();
+
+        Assert.Contains("${consulRolePolicy}", dependsOn);
+        Assert.Contains("${internetRoute}", dependsOn);
+        Assert.Contains("${serverSecurityGroupEgressAll}", dependsOn);
+        Assert.Contains("${publicRouteTableAssociationB}", dependsOn);
+        // Implied by the launch template reference, so not repeated.
+        Assert.DoesNotContain("${serverLaunchTemplate}", dependsOn);
+    }
+
+    private static YamlMappingNode Load(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        return (YamlMappingNode)stream.Documents.Single().RootNode;
+    }
+
+    private static YamlNode Property(YamlMappingNode root, string resource, string property) =>
+        ((YamlMappingNode)((YamlMappingNode)((YamlMappingNode)root["resources"])[resource])["properties"])[property];
+}
