@@ -180,17 +180,16 @@ internal sealed class Operations
             var outputsSoFar = state.Resources.ToDictionary(r => r.Name, r => r.Outputs);
             var inputs = (JsonObject)FakeProgram.Evaluate(resource.Properties, outputsSoFar, config)!;
             log.Step("resourcePreEvent", "create", resource.Type, resource.Name, null, inputs);
-            if (crashAfter == created)
-            {
-                // Killed mid-create: the checkpoint names a pending create, and the lock stays behind.
-                state.PendingCreates.Add(log.Urn(resource.Type, resource.Name));
-                _backend.Save(state);
-                Environment.Exit(137);
-            }
+            // Checkpointed before the provider is called: a kill from here on leaves a pending create.
+            var urn = log.Urn(resource.Type, resource.Name);
+            state.PendingCreates.Add(urn);
+            _backend.Save(state);
+            if (crashAfter == created) Environment.Exit(137); // a crash: no cleanup, the lock stays behind
             Thread.Sleep(StepDelay);
+            state.PendingCreates.Remove(urn);
             if (resource.Name == failResource)
             {
-                var urn = log.Urn(resource.Type, resource.Name);
+                _backend.Save(state);
                 log.Diagnostic("error", $"  error: creating {resource.Type} ({resource.Name}): operation error: https response error StatusCode: 400, RequestID: 3f1c0a52-8d4e-4b8e-9a51-6c1f3b1d2e7a, api error InvalidParameterValue: simulated failure of {resource.Name}", urn);
                 log.Write("resOpFailedEvent", new JsonObject
                 {

@@ -91,7 +91,7 @@ public abstract class DeploymentEngineContractTests
         Assert.InRange(createdFirst.Count, 3, plan.Resources.Count - 1);
 
         var second = new RecordingSink();
-        var resumed = await engine.UpAsync(plan, Context("cancel"), second, Token);
+        var resumed = await CreateEngine(new()).UpAsync(plan, Context("cancel"), second, Token);
 
         Assert.Equal(DeploymentOutcome.Succeeded, resumed.Outcome);
         var createdTotal = createdFirst.Concat(second.Names(EngineEventType.ResourceSucceeded, "create")).ToList();
