@@ -123,7 +123,8 @@ internal sealed class Operations
         using var log = new EventLog(_args.Value("--event-log"), _program.Project, _stack);
         log.Write("preludeEvent", new JsonObject { ["config"] = new JsonObject(config.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)(kv.Value.Secret ? "[secret]" : kv.Value.Value)))) });
         var stackOp = state.Resources.Count == 0 && _args.Command == "up" ? "create" : "same";
-        log.Step("resourcePreEvent", stackOp, "pulumi:pulumi:Stack", "", new JsonObject(), new JsonObject(), preview);
+        var stackBefore = stackOp == "create" ? null : new JsonObject();
+        log.Step("resourcePreEvent", stackOp, "pulumi:pulumi:Stack", "", stackBefore, new JsonObject(), preview);
 
         var run = _args.Command switch
         {
@@ -133,7 +134,7 @@ internal sealed class Operations
             _ => Destroy(state, log),
         };
 
-        log.Step("resOutputsEvent", stackOp, "pulumi:pulumi:Stack", "", new JsonObject(), new JsonObject(), preview);
+        log.Step("resOutputsEvent", stackOp, "pulumi:pulumi:Stack", "", stackBefore, new JsonObject(), preview);
         var kind = preview ? "preview" : _args.Command == "up" ? "update" : _args.Command;
         var result = run.Failed ? "failed" : Interrupted ? "canceled" : "succeeded";
         if (run.Failed) log.Diagnostic("error", $"{kind} failed", log.StackUrn);

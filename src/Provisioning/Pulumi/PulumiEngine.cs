@@ -31,7 +31,7 @@ public sealed class PulumiEngine(PulumiCli cli, ILogger<PulumiEngine> logger) : 
         RunAsync("destroy", ["destroy", "--yes", "--skip-preview"], plan, context, sink, cancellationToken);
 
     public Task<DeploymentResult> RefreshAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken) =>
-        RunAsync("refresh", context.Resumed ? ClearPendingRefresh : ["refresh", "--yes", "--skip-preview"], plan, context with { Resumed = false }, sink, cancellationToken);
+        RunAsync("refresh", ["refresh", "--yes", "--skip-preview"], plan, context, sink, cancellationToken);
 
     /// <summary>What an <c>up</c> would change, reported as diagnostics; nothing is deployed.</summary>
     public Task<DeploymentResult> PreviewAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken) =>
@@ -81,10 +81,16 @@ public sealed class PulumiEngine(PulumiCli cli, ILogger<PulumiEngine> logger) : 
             await sink.EmitAsync(EngineEvent.Diagnostic(
                 $"Resuming {command} of stack '{context.StackName}' after an interruption: clearing pending operations with a refresh first.",
                 EventSeverity.Warning), CancellationToken.None);
-            failure = await RunEngineCommandAsync(workspace, "refresh", ClearPendingRefresh, sink, cancellationToken);
-            if (failure.Kind != PulumiFailureKind.None) return Result(failure);
+            // A crashed CLI leaves pending creates that block the next up or destroy; a refresh that clears them also reads what exists.
+            if (command == "refresh") args = ClearPendingRefresh;
+            else
+            {
+                failure = await RunEngineCommandAsync(workspace, "refresh", ClearPendingRefresh, sink, cancellationToken);
+                if (failure.Kind != PulumiFailureKind.None) return Result(failure);
+            }
         }
 
+        if (cancellationToken.IsCancellationRequested) return DeploymentResult.Cancelled();
         failure = await RunEngineCommandAsync(workspace, command, args, sink, cancellationToken);
         if (failure.Kind != PulumiFailureKind.None) return Result(failure);
 

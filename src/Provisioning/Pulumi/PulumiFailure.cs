@@ -15,6 +15,8 @@ internal sealed partial record PulumiFailure(PulumiFailureKind Kind, string Mess
     /// </summary>
     public static PulumiFailure Classify(string command, CliResult result, PulumiEventMapper? events)
     {
+        // A cancel that landed after the engine had finished its work changed nothing.
+        if (result.Cancelled && events is { SummaryResult: "succeeded", SawEnd: true, Failures.Count: 0 }) return None;
         if (result.Cancelled || events?.SummaryResult is "canceled" or "cancelled")
             return new(PulumiFailureKind.Cancelled, "The operation was stopped at a safe point.", events?.Failures.Keys.ToList() ?? []);
 

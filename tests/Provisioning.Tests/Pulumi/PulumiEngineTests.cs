@@ -172,7 +172,7 @@ public sealed class PulumiEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task UpAsync_AfterUp_OutputsKeepSecretsMaskedAndReportEveryResourceAsSame()
+    public async Task UpAsync_SecondUp_CreatesNothingAndKeepsTheOutputs()
     {
         var plan = Plans.Build();
         var engine = _sandbox.Engine();
@@ -184,6 +184,33 @@ public sealed class PulumiEngineTests : IDisposable
         Assert.Equal(DeploymentOutcome.Succeeded, second.Outcome);
         Assert.Empty(sink.Names(EngineEventType.ResourceSucceeded, "create"));
         Assert.Equal(first.Outputs!["vpcId"]!.GetValue<string>(), second.Outputs!["vpcId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DestroyAsync_AfterUp_RemovesTheStackAndItsWorkDirectory()
+    {
+        var plan = Plans.Build();
+        var engine = _sandbox.Engine();
+        await engine.UpAsync(plan, Context("gone"), new RecordingSink(), Token);
+        Assert.NotNull(_sandbox.StateFile("gone"));
+
+        var result = await engine.DestroyAsync(plan, Context("gone"), new RecordingSink(), Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        Assert.Null(_sandbox.StateFile("gone"));
+        Assert.False(Directory.Exists(Path.Combine(_sandbox.Options().WorkRoot, "gone")));
+    }
+
+    [Fact]
+    public async Task CheckAsync_InstallPlugins_InstallsTheAwsPlugin()
+    {
+        var options = _sandbox.Options();
+        options.InstallPlugins = true;
+
+        var check = await _sandbox.Cli(options).CheckAsync(Token);
+
+        Assert.True(check.Ok, check.Problem);
+        Assert.Contains(_sandbox.Logs.Lines, l => l.Contains("plugin install resource aws 7.0.0", StringComparison.Ordinal));
     }
 
     [Fact]

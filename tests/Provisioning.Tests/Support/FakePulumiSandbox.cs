@@ -24,6 +24,7 @@ public sealed class FakePulumiSandbox : IDisposable
         Home = Path.Combine(Root, "home"),
         WorkRoot = Path.Combine(Root, "work"),
         CancelTimeout = TimeSpan.FromSeconds(10),
+        Parallelism = 4,
         Environment = environment?.ToDictionary() ?? [],
     };
 
