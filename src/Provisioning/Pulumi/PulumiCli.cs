@@ -27,7 +27,7 @@ public sealed partial class PulumiCli(PulumiOptions options, ILogger<PulumiCli> 
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    public PulumiOptions Options => options;
+    internal PulumiOptions Options => options;
 
     /// <summary>Checks settings, that the CLI runs and is new enough; installs the AWS plugin when configured.</summary>
     public async Task<PulumiCheck> CheckAsync(CancellationToken cancellationToken = default)
@@ -138,8 +138,8 @@ public sealed partial class PulumiCli(PulumiOptions options, ILogger<PulumiCli> 
         if (tail is not null) TryDelete(events!.Value.Path);
 
         if (!cancelled)
-            logger.Log(exitCode == 0 ? LogLevel.Information : LogLevel.Warning,
-                "pulumi {Arguments} exited with {ExitCode}{StdErr}", shown, exitCode, exitCode == 0 ? "" : ": " + Redact(Tail(stderr.ToString()), trailingValue));
+            // Information, not Warning: some failures are expected (select before init); callers judge.
+            logger.LogInformation("pulumi {Arguments} exited with {ExitCode}{StdErr}", shown, exitCode, exitCode == 0 ? "" : ": " + Redact(Tail(stderr.ToString()), trailingValue));
         return new(exitCode, stdout.ToString(), stderr.ToString(), cancelled);
     }
 

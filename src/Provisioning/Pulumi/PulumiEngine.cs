@@ -62,6 +62,12 @@ public sealed class PulumiEngine(PulumiCli cli, ILogger<PulumiEngine> logger) : 
         {
             return DeploymentResult.Cancelled();
         }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            logger.LogError(e, "The Pulumi CLI could not be started");
+            return new DeploymentResult(DeploymentOutcome.Failed,
+                $"The Pulumi CLI could not be started from '{cli.Options.CliPath}' ({e.Message}): install it or set {PulumiOptions.Section}:CliPath.");
+        }
         finally
         {
             gate.Release();

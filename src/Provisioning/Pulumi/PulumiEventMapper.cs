@@ -183,7 +183,9 @@ internal sealed partial class PulumiEventMapper
     private static string Clean(string message)
     {
         var text = ColorTag().Replace(message, "").Trim();
-        return text.StartsWith("error: ", StringComparison.Ordinal) ? text["error: ".Length..].Trim() : text;
+        if (text.StartsWith("error: ", StringComparison.Ordinal)) text = text["error: ".Length..].Trim();
+        // Providers wrap AWS errors as "1 error occurred:\n\t* <error>"; the error is what users need.
+        return ErrorList().Replace(text, "").Replace("\n\t* ", "\n").Trim();
     }
 
     private static string Capitalised(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
@@ -201,6 +203,9 @@ internal sealed partial class PulumiEventMapper
         "same" => "unchanged", "create" => "created", "update" => "updated", "delete" => "deleted", "replace" => "replaced",
         "refresh" => "read", "read" => "read", "import" => "imported", _ => op.Replace('-', ' ') + " finished for",
     };
+
+    [GeneratedRegex(@"^\d+ errors? occurred:\s*\*?\s*")]
+    private static partial Regex ErrorList();
 
     [GeneratedRegex(@"<\{%[^%]*%\}>")]
     private static partial Regex ColorTag();

@@ -6,7 +6,7 @@ namespace Provisioning.Pulumi;
 /// One stack's work directory (WorkRoot/&lt;stack&gt;): its program and stack config. Never shared
 /// between stacks: parallel <c>stack select</c>s corrupt a shared workspace (pulumi/pulumi#8186).
 /// </summary>
-internal sealed class PulumiWorkspace(PulumiCli cli, string stack)
+internal sealed partial class PulumiWorkspace(PulumiCli cli, string stack)
 {
     public string Stack => stack;
 
@@ -15,6 +15,9 @@ internal sealed class PulumiWorkspace(PulumiCli cli, string stack)
     /// <summary>Writes the program, selects the stack (creating it when missing) and sets its config.</summary>
     public async Task<PulumiFailure> PrepareAsync(TopologyPlan plan, string gossipKey, CancellationToken cancellationToken)
     {
+        // The name becomes a folder: nothing that could step outside WorkRoot.
+        if (!StackName().IsMatch(stack))
+            return new(PulumiFailureKind.Other, $"'{stack}' is not a usable stack name: letters, digits, '-', '_' and '.' only.", []);
         System.IO.Directory.CreateDirectory(Directory);
         if (cli.Options.BackendFolder() is { } backend) System.IO.Directory.CreateDirectory(backend);
         await File.WriteAllTextAsync(Path.Combine(Directory, "Pulumi.yaml"), PulumiProgramWriter.Write(plan), CancellationToken.None);
@@ -34,4 +37,7 @@ internal sealed class PulumiWorkspace(PulumiCli cli, string stack)
         return PulumiFailure.Classify("config set",
             await cli.RunAsync(Directory, stack, ["config", "set", TopologyPlan.GossipKeyConfig, "--secret"], gossipKey, cancellationToken), null);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?!\.{1,2}$)[A-Za-z0-9_.\-]{1,100}$")]
+    private static partial System.Text.RegularExpressions.Regex StackName();
 }

@@ -18,10 +18,11 @@ internal static class StackLocks
     {
         var locks = Path.Combine(backendFolder, ".pulumi", "locks");
         if (!Directory.Exists(locks)) return [];
-        // The org and project folders are the CLI's business; the stack folder is ours.
+        // Project-scoped backends nest <org>/<project>/<stack>; legacy ones keep <stack> at the top.
         return Directory.EnumerateDirectories(locks)
             .SelectMany(Directory.EnumerateDirectories)
             .Select(project => Path.Combine(project, stack))
+            .Append(Path.Combine(locks, stack))
             .Where(Directory.Exists)
             .SelectMany(dir => Directory.EnumerateFiles(dir, "*.json"))
             .Select(ReadHolder)

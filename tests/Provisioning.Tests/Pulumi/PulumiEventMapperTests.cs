@@ -90,6 +90,16 @@ public class PulumiEventMapperTests
     }
 
     [Fact]
+    public void Map_ProviderErrorList_KeepsJustTheAwsError()
+    {
+        var mapper = new PulumiEventMapper();
+
+        var events = mapper.Map($$$"""{"sequence":7,"timestamp":1,"diagnosticEvent":{"urn":"{{{Urn}}}","prefix":"error: ","message":"  error: 1 error occurred:\n\t* creating EC2 VPC: api error VpcLimitExceeded: The maximum number of VPCs has been reached.\n\n","color":"never","severity":"error"}}""");
+
+        Assert.Equal("creating EC2 VPC: api error VpcLimitExceeded: The maximum number of VPCs has been reached.", Assert.Single(events).Message);
+    }
+
+    [Fact]
     public void Map_DebugEphemeralUnknownAndBrokenLines_AreSkippedWithoutFailing()
     {
         var mapper = new PulumiEventMapper();
