@@ -8,13 +8,14 @@ using FakePulumi;
 //   FAKE_PULUMI_STEP_DELAY_MS  how long each resource step takes
 //   FAKE_PULUMI_CRASH_AFTER    die (no cleanup) after creating n resources, one create pending, lock left
 //   FAKE_PULUMI_SIGNAL_LOG     a file that records each SIGINT received
+//   FAKE_PULUMI_IGNORE_SIGINT  true: a hung CLI that only a kill stops
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
 {
     // Like the CLI: the first SIGINT asks the engine to stop after the steps in flight.
     context.Cancel = true;
-    Operations.Interrupted = true;
     if (Environment.GetEnvironmentVariable("FAKE_PULUMI_SIGNAL_LOG") is { Length: > 0 } log)
         File.AppendAllText(log, $"SIGINT {Environment.ProcessId}\n");
+    Operations.Interrupted = Environment.GetEnvironmentVariable("FAKE_PULUMI_IGNORE_SIGINT") != "true";
 });
 
 try

@@ -46,6 +46,31 @@ public sealed class PulumiEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task UpAsync_CliIgnoresSigint_IsKilledAfterTheCancelTimeout()
+    {
+        var plan = Plans.Build();
+        var signals = Path.Combine(_sandbox.Root, "signals.log");
+        var options = _sandbox.Options(new Dictionary<string, string>
+        {
+            ["FAKE_PULUMI_STEP_DELAY_MS"] = "400",
+            ["FAKE_PULUMI_SIGNAL_LOG"] = signals,
+            ["FAKE_PULUMI_IGNORE_SIGINT"] = "true",
+        });
+        options.CancelTimeout = TimeSpan.FromSeconds(1);
+        var engine = new PulumiEngine(_sandbox.Cli(options), _sandbox.Logs.For<PulumiEngine>());
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var sink = RecordingSink.CancellingAfter(1, cancellation);
+
+        var result = await engine.UpAsync(plan, Context("hung"), sink, cancellation.Token);
+
+        Assert.Equal(DeploymentOutcome.Cancelled, result.Outcome);
+        Assert.StartsWith("SIGINT", File.ReadAllText(signals));
+        // Killed mid-step: what a kill leaves behind, and why SIGINT comes first.
+        Assert.NotEmpty(JsonNode.Parse(File.ReadAllText(_sandbox.StateFile("hung")!))!["pendingCreates"]!.AsArray());
+        Assert.Single(Directory.GetFiles(_sandbox.LockFolder(plan.Spec.Name, "hung")));
+    }
+
+    [Fact]
     public async Task UpAsync_LockHeldByALiveProcess_FailsAsConcurrentUpdateAndKeepsTheLock()
     {
         var plan = Plans.Build();
