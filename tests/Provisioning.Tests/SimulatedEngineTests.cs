@@ -1,31 +1,17 @@
-using Provisioning.Clusters;
 using Provisioning.Engines;
 using Provisioning.Simulation;
-using Provisioning.Topology;
+using Provisioning.Tests.Support;
 
 namespace Provisioning.Tests;
 
 public class SimulatedEngineTests
 {
-    private static TopologyPlan Plan(string name = "alpha") =>
-        TopologyPlanBuilder.Build(ClusterSpecValidator.Validate(new ClusterSpecInput { Name = name }, ProvisioningCatalog.Default, []).Spec!);
-
-    private sealed class RecordingSink : IDeploymentEventSink
-    {
-        public List<EngineEvent> Events { get; } = [];
-        public ValueTask EmitAsync(EngineEvent engineEvent, CancellationToken cancellationToken = default)
-        {
-            lock (Events) Events.Add(engineEvent);
-            return ValueTask.CompletedTask;
-        }
-    }
-
     [Fact]
     public async Task UpAsync_InstantScale_CreatesEveryResourceAfterItsDependencies()
     {
         var store = new InMemorySimulatedStateStore();
         var engine = new SimulatedEngine(store, new SimulatedEngineOptions { TimeScale = 0 }, TimeProvider.System);
-        var plan = Plan();
+        var plan = Plans.Build();
         var sink = new RecordingSink();
 
         var result = await engine.UpAsync(plan, new DeploymentContext("alpha", false, "key"), sink, TestContext.Current.CancellationToken);

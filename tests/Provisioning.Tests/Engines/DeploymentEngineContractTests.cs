@@ -1,0 +1,148 @@
+using Provisioning.Engines;
+using Provisioning.Tests.Support;
+using Provisioning.Topology;
+
+namespace Provisioning.Tests.Engines;
+
+/// <summary>Failures and pacing a contract test asks of the engine under test.</summary>
+/// <param name="Slow">Steps take long enough for a cancel to land between them.</param>
+public sealed record EngineSetup(string? FailResource = null, bool Slow = false);
+
+/// <summary>
+/// What every <see cref="IDeploymentEngine"/> promises, written once and run against each engine:
+/// the simulated one and Pulumi over the fake CLI behave alike for the portal.
+/// </summary>
+public abstract class DeploymentEngineContractTests
+{
+    protected const string GossipKey = "pUtAl6CdyGm7v0eZqX1u5Q3pHhXo8mB4sKkR2nJ9wYc=";
+
+    protected abstract IDeploymentEngine CreateEngine(EngineSetup setup);
+
+    /// <summary>Starts an up that dies abruptly after about <paramref name="resources"/> resources, as a crashed process would.</summary>
+    protected abstract Task CrashMidwayAsync(TopologyPlan plan, string stack, int resources, RecordingSink sink);
+
+    /// <summary>The resources the engine's state still holds for the stack.</summary>
+    protected abstract Task<IReadOnlyList<string>> ResourcesLeftAsync(string stack);
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static DeploymentContext Context(string stack, bool resumed = false, string? failResource = null) =>
+        new(stack, resumed, GossipKey, failResource is null ? null : new SimulatedFaults(failResource));
+
+    [Fact]
+    public async Task UpAsync_NewStack_CreatesEveryResourceAfterItsDependenciesWithOutputs()
+    {
+        var plan = Plans.Build();
+        var sink = new RecordingSink();
+
+        var result = await CreateEngine(new()).UpAsync(plan, Context("create"), sink, Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        var created = sink.Names(EngineEventType.ResourceSucceeded, "create");
+        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), created.Order());
+        var events = sink.Events;
+        foreach (var resource in plan.Resources)
+        {
+            var started = events.ToList().FindIndex(e => e.Type == EngineEventType.ResourceStarted && e.Resource!.Name == resource.Name);
+            foreach (var dependency in resource.DependsOn)
+                Assert.True(events.ToList().FindIndex(e => e.Type == EngineEventType.ResourceSucceeded && e.Resource!.Name == dependency) < started,
+                    $"{resource.Name} started before {dependency} was created");
+        }
+        Assert.Equal(plan.Spec.Region, result.Outputs!["region"]!.GetValue<string>());
+        Assert.StartsWith("vpc-", result.Outputs["vpcId"]!.GetValue<string>());
+        Assert.Contains(events, e => e.Type == EngineEventType.Summary);
+        Assert.DoesNotContain(events, e => e.Message.Contains(GossipKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UpAsync_OneResourceFails_ReportsItByNameWithTheProviderError()
+    {
+        var plan = Plans.Build();
+        var sink = new RecordingSink();
+        const string failing = TopologyPlanBuilder.InstanceProfile;
+
+        var result = await CreateEngine(new(FailResource: failing)).UpAsync(plan, Context("fail", failResource: failing), sink, Token);
+
+        Assert.Equal(DeploymentOutcome.Failed, result.Outcome);
+        Assert.Equal([failing], result.FailedResources);
+        var failed = Assert.Single(sink.Events, e => e.Type == EngineEventType.ResourceFailed);
+        Assert.Equal(failing, failed.Resource!.Name);
+        Assert.Equal(EventSeverity.Error, failed.Severity);
+        Assert.NotEmpty(failed.Message);
+        Assert.Contains(failed.Message, result.Error);
+        // Nothing that needs the failed resource was attempted.
+        var started = sink.Names(EngineEventType.ResourceStarted);
+        Assert.DoesNotContain(TopologyPlanBuilder.ServerLaunchTemplate, started);
+        Assert.DoesNotContain(TopologyPlanBuilder.ClientGroup, started);
+    }
+
+    [Fact]
+    public async Task UpAsync_CancelledMidway_StopsAtASafePointAndALaterUpCompletesTheRest()
+    {
+        var plan = Plans.Build();
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var first = RecordingSink.CancellingAfter(3, cancellation);
+        var engine = CreateEngine(new(Slow: true));
+
+        var cancelled = await engine.UpAsync(plan, Context("cancel"), first, cancellation.Token);
+
+        Assert.Equal(DeploymentOutcome.Cancelled, cancelled.Outcome);
+        var createdFirst = first.Names(EngineEventType.ResourceSucceeded, "create");
+        Assert.InRange(createdFirst.Count, 3, plan.Resources.Count - 1);
+
+        var second = new RecordingSink();
+        var resumed = await CreateEngine(new()).UpAsync(plan, Context("cancel"), second, Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, resumed.Outcome);
+        var createdTotal = createdFirst.Concat(second.Names(EngineEventType.ResourceSucceeded, "create")).ToList();
+        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), createdTotal.Order());
+    }
+
+    [Fact]
+    public async Task UpAsync_ResumedAfterACrash_CompletesWithoutCreatingAnyResourceTwice()
+    {
+        var plan = Plans.Build();
+        var crashed = new RecordingSink();
+        await CrashMidwayAsync(plan, "crash", 4, crashed);
+        var createdBefore = crashed.Names(EngineEventType.ResourceSucceeded, "create");
+        Assert.InRange(createdBefore.Count, 1, plan.Resources.Count - 1);
+
+        var sink = new RecordingSink();
+        var result = await CreateEngine(new()).UpAsync(plan, Context("crash", resumed: true), sink, Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        var createdTotal = createdBefore.Concat(sink.Names(EngineEventType.ResourceSucceeded, "create")).ToList();
+        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), createdTotal.Order());
+        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), (await ResourcesLeftAsync("crash")).Order());
+    }
+
+    [Fact]
+    public async Task DestroyAsync_AfterUp_DeletesEveryResourceAndLeavesNothing()
+    {
+        var plan = Plans.Build();
+        var engine = CreateEngine(new());
+        Assert.Equal(DeploymentOutcome.Succeeded, (await engine.UpAsync(plan, Context("destroy"), new RecordingSink(), Token)).Outcome);
+        var sink = new RecordingSink();
+
+        var result = await engine.DestroyAsync(plan, Context("destroy"), sink, Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), sink.Names(EngineEventType.ResourceSucceeded, "delete").Order());
+        Assert.Empty(await ResourcesLeftAsync("destroy"));
+    }
+
+    [Fact]
+    public async Task RefreshAsync_AfterUp_ReadsEveryResourceAndSucceeds()
+    {
+        var plan = Plans.Build();
+        var engine = CreateEngine(new());
+        Assert.Equal(DeploymentOutcome.Succeeded, (await engine.UpAsync(plan, Context("refresh"), new RecordingSink(), Token)).Outcome);
+        var sink = new RecordingSink();
+
+        var result = await engine.RefreshAsync(plan, Context("refresh"), sink, Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), sink.Names(EngineEventType.ResourceSucceeded, "refresh").Order());
+        Assert.Equal(plan.Resources.Count, (await ResourcesLeftAsync("refresh")).Count);
+    }
+}

@@ -1,0 +1,304 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Provisioning.Engines;
+using Provisioning.Pulumi;
+using Provisioning.Tests.Support;
+
+namespace Provisioning.Tests.Pulumi;
+
+/// <summary>What only the Pulumi engine does: signals, locks, secrets, the CLI check. Runs the fake CLI.</summary>
+public sealed class PulumiEngineTests : IDisposable
+{
+    private const string GossipKey = "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo=";
+    private readonly FakePulumiSandbox _sandbox = new();
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static DeploymentContext Context(string stack, bool resumed = false) => new(stack, resumed, GossipKey);
+
+    [Fact]
+    public async Task UpAsync_Cancelled_SendsSigintAndTheCliStopsCleanlyBetweenSteps()
+    {
+        var plan = Plans.Build();
+        var signals = Path.Combine(_sandbox.Root, "signals.log");
+        var engine = _sandbox.Engine(new Dictionary<string, string>
+        {
+            ["FAKE_PULUMI_STEP_DELAY_MS"] = "300",
+            ["FAKE_PULUMI_SIGNAL_LOG"] = signals,
+        });
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var sink = RecordingSink.CancellingAfter(2, cancellation);
+        var clock = Stopwatch.StartNew();
+
+        var result = await engine.UpAsync(plan, Context("sigint"), sink, cancellation.Token);
+
+        Assert.Equal(DeploymentOutcome.Cancelled, result.Outcome);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"the CLI took {clock.Elapsed} to stop: it was killed, not interrupted");
+        Assert.StartsWith("SIGINT", File.ReadAllText(signals));
+        // The step in flight finished and nothing new started: no resource is left half-done.
+        Assert.Equal(sink.Names(EngineEventType.ResourceStarted).Order(), sink.Names(EngineEventType.ResourceSucceeded).Order());
+        Assert.InRange(sink.Names(EngineEventType.ResourceSucceeded).Count, 2, 4);
+        Assert.Contains(sink.Events, e => e.Type == EngineEventType.Summary);
+        var state = JsonNode.Parse(File.ReadAllText(_sandbox.StateFile("sigint")!))!;
+        Assert.Empty(state["pendingCreates"]!.AsArray());
+        Assert.False(Directory.Exists(_sandbox.LockFolder(plan.Spec.Name, "sigint")) && Directory.EnumerateFiles(_sandbox.LockFolder(plan.Spec.Name, "sigint")).Any());
+    }
+
+    [Fact]
+    public async Task UpAsync_CliIgnoresSigint_IsKilledAfterTheCancelTimeout()
+    {
+        var plan = Plans.Build();
+        var signals = Path.Combine(_sandbox.Root, "signals.log");
+        var options = _sandbox.Options(new Dictionary<string, string>
+        {
+            ["FAKE_PULUMI_STEP_DELAY_MS"] = "400",
+            ["FAKE_PULUMI_SIGNAL_LOG"] = signals,
+            ["FAKE_PULUMI_IGNORE_SIGINT"] = "true",
+        });
+        options.CancelTimeout = TimeSpan.FromSeconds(1);
+        var engine = new PulumiEngine(_sandbox.Cli(options), _sandbox.Logs.For<PulumiEngine>());
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var sink = RecordingSink.CancellingAfter(1, cancellation);
+
+        var result = await engine.UpAsync(plan, Context("hung"), sink, cancellation.Token);
+
+        Assert.Equal(DeploymentOutcome.Cancelled, result.Outcome);
+        Assert.StartsWith("SIGINT", File.ReadAllText(signals));
+        // Killed mid-step: what a kill leaves behind, and why SIGINT comes first.
+        Assert.NotEmpty(JsonNode.Parse(File.ReadAllText(_sandbox.StateFile("hung")!))!["pendingCreates"]!.AsArray());
+        Assert.Single(Directory.GetFiles(_sandbox.LockFolder(plan.Spec.Name, "hung")));
+    }
+
+    [Fact]
+    public async Task UpAsync_LockHeldByALiveProcess_FailsAsConcurrentUpdateAndKeepsTheLock()
+    {
+        var plan = Plans.Build();
+        var engine = _sandbox.Engine();
+        Assert.Equal(DeploymentOutcome.Succeeded, (await engine.UpAsync(plan, Context("locked"), new RecordingSink(), Token)).Outcome);
+        var lockFile = WriteLock(plan.Spec.Name, "locked", Environment.ProcessId, Dns.GetHostName());
+
+        var result = await engine.UpAsync(plan, Context("locked"), new RecordingSink(), Token);
+
+        Assert.Equal(DeploymentOutcome.Failed, result.Outcome);
+        Assert.Contains("concurrent update", result.Error);
+        Assert.Contains($"process {Environment.ProcessId}", result.Error);
+        Assert.True(File.Exists(lockFile));
+    }
+
+    [Fact]
+    public async Task UpAsync_LockHeldOnAnotherHost_IsNeverCancelled()
+    {
+        var plan = Plans.Build();
+        var engine = _sandbox.Engine();
+        Assert.Equal(DeploymentOutcome.Succeeded, (await engine.UpAsync(plan, Context("remote"), new RecordingSink(), Token)).Outcome);
+        var lockFile = WriteLock(plan.Spec.Name, "remote", DeadPid(), "portal-replica-2.internal");
+
+        var result = await engine.UpAsync(plan, Context("remote"), new RecordingSink(), Token);
+
+        Assert.Equal(DeploymentOutcome.Failed, result.Outcome);
+        Assert.Contains("concurrent update", result.Error);
+        Assert.True(File.Exists(lockFile));
+    }
+
+    [Fact]
+    public async Task UpAsync_LockOfADeadProcessOnThisHost_IsCancelledAndTheUpRuns()
+    {
+        var plan = Plans.Build();
+        var engine = _sandbox.Engine();
+        Assert.Equal(DeploymentOutcome.Succeeded, (await engine.UpAsync(plan, Context("stale"), new RecordingSink(), Token)).Outcome);
+        var lockFile = WriteLock(plan.Spec.Name, "stale", DeadPid(), Dns.GetHostName());
+        var sink = new RecordingSink();
+
+        var result = await engine.UpAsync(plan, Context("stale"), sink, Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        Assert.False(File.Exists(lockFile));
+        Assert.Contains(sink.Events, e => e.Type == EngineEventType.Diagnostic && e.Message.Contains("stale lock"));
+        Assert.Equal(plan.Resources.Count, sink.Names(EngineEventType.ResourceSucceeded, "same").Count);
+    }
+
+    [Fact]
+    public async Task UpAsync_Resumed_SaysSoAndClearsPendingOperationsFirst()
+    {
+        var plan = Plans.Build();
+        var crash = _sandbox.Engine(new Dictionary<string, string> { ["FAKE_PULUMI_CRASH_AFTER"] = "2" });
+        var crashed = await crash.UpAsync(plan, Context("resume"), new RecordingSink(), Token);
+        Assert.Equal(DeploymentOutcome.Failed, crashed.Outcome);
+        var sink = new RecordingSink();
+
+        var result = await _sandbox.Engine().UpAsync(plan, Context("resume", resumed: true), sink, Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        var resuming = sink.Events.ToList().FindIndex(e => e.Type == EngineEventType.Diagnostic && e.Message.Contains("Resuming up"));
+        var refreshed = sink.Events.ToList().FindIndex(e => e.Resource?.Op == "refresh");
+        var created = sink.Events.ToList().FindIndex(e => e.Resource?.Op == "create");
+        Assert.True(resuming >= 0 && resuming < refreshed && refreshed < created, "expected: resume notice, refresh, then the up");
+        Assert.Contains(sink.Events, e => e.Message.Contains("pending create"));
+    }
+
+    [Fact]
+    public async Task UpAsync_PendingOperationsWithoutResume_FailsWithTheCliExplanation()
+    {
+        var plan = Plans.Build();
+        await _sandbox.Engine(new Dictionary<string, string> { ["FAKE_PULUMI_CRASH_AFTER"] = "1" }).UpAsync(plan, Context("pending"), new RecordingSink(), Token);
+        var stale = Directory.GetFiles(_sandbox.LockFolder(plan.Spec.Name, "pending"));
+        Assert.Single(stale);
+
+        var result = await _sandbox.Engine().UpAsync(plan, Context("pending"), new RecordingSink(), Token);
+
+        // The dead CLI's lock was cleared; the pending create still needs a resumed run.
+        Assert.Equal(DeploymentOutcome.Failed, result.Outcome);
+        Assert.Contains("pending operations", result.Error);
+    }
+
+    [Fact]
+    public async Task Operations_AnyOutcome_NeverRevealThePassphraseOrTheGossipKey()
+    {
+        var plan = Plans.Build();
+        var failing = _sandbox.Engine(new Dictionary<string, string> { ["FAKE_PULUMI_FAIL_RESOURCE"] = "serverGroupA" });
+        var engine = _sandbox.Engine();
+        var sink = new RecordingSink();
+        var results = new List<DeploymentResult>
+        {
+            await failing.UpAsync(plan, Context("secrets"), sink, Token),
+            await engine.UpAsync(plan, Context("secrets"), sink, Token),
+            await engine.PreviewAsync(plan, Context("secrets"), sink, Token),
+            await engine.RefreshAsync(plan, Context("secrets", resumed: true), sink, Token),
+            await engine.DestroyAsync(plan, Context("secrets"), sink, Token),
+        };
+
+        Assert.Equal([DeploymentOutcome.Failed, DeploymentOutcome.Succeeded, DeploymentOutcome.Succeeded, DeploymentOutcome.Succeeded, DeploymentOutcome.Succeeded],
+            results.Select(r => r.Outcome));
+        Assert.NotEmpty(_sandbox.Logs.Lines);
+        var texts = sink.Events.Select(e => e.Message)
+            .Concat(_sandbox.Logs.Lines)
+            .Concat(results.Select(r => r.Error ?? ""))
+            .Concat(results.Select(r => r.Outputs?.ToJsonString() ?? ""));
+        foreach (var text in texts)
+        {
+            Assert.DoesNotContain(FakePulumiSandbox.Passphrase, text);
+            Assert.DoesNotContain(GossipKey, text);
+        }
+    }
+
+    [Fact]
+    public async Task PreviewAsync_NewStack_ReportsPlannedCreatesAndCreatesNothing()
+    {
+        var plan = Plans.Build();
+        var sink = new RecordingSink();
+
+        var result = await _sandbox.Engine().PreviewAsync(plan, Context("preview"), sink, Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        Assert.Equal(plan.Resources.Count, sink.Events.Count(e => e.Message.StartsWith("Would create", StringComparison.Ordinal)));
+        Assert.DoesNotContain(sink.Events, e => e.Type is EngineEventType.ResourceStarted or EngineEventType.ResourceSucceeded);
+        Assert.Empty(JsonNode.Parse(File.ReadAllText(_sandbox.StateFile("preview")!))!["resources"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task UpAsync_SecondUp_CreatesNothingAndKeepsTheOutputs()
+    {
+        var plan = Plans.Build();
+        var engine = _sandbox.Engine();
+        var first = await engine.UpAsync(plan, Context("again"), new RecordingSink(), Token);
+        var sink = new RecordingSink();
+
+        var second = await engine.UpAsync(plan, Context("again"), sink, Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, second.Outcome);
+        Assert.Empty(sink.Names(EngineEventType.ResourceSucceeded, "create"));
+        Assert.Equal(first.Outputs!["vpcId"]!.GetValue<string>(), second.Outputs!["vpcId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DestroyAsync_AfterUp_RemovesTheStackAndItsWorkDirectory()
+    {
+        var plan = Plans.Build();
+        var engine = _sandbox.Engine();
+        await engine.UpAsync(plan, Context("gone"), new RecordingSink(), Token);
+        Assert.NotNull(_sandbox.StateFile("gone"));
+
+        var result = await engine.DestroyAsync(plan, Context("gone"), new RecordingSink(), Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        Assert.Null(_sandbox.StateFile("gone"));
+        Assert.False(Directory.Exists(Path.Combine(_sandbox.Options().WorkRoot, "gone")));
+    }
+
+    [Fact]
+    public async Task CheckAsync_InstallPlugins_InstallsTheAwsPlugin()
+    {
+        var options = _sandbox.Options();
+        options.InstallPlugins = true;
+
+        var check = await _sandbox.Cli(options).CheckAsync(Token);
+
+        Assert.True(check.Ok, check.Problem);
+        Assert.Contains(_sandbox.Logs.Lines, l => l.Contains("plugin install resource aws 7.0.0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CheckAsync_FakeCli_ReportsItsVersion()
+    {
+        var check = await _sandbox.Cli(_sandbox.Options()).CheckAsync(Token);
+
+        Assert.True(check.Ok, check.Problem);
+        Assert.Equal("v3.190.0", check.Version);
+    }
+
+    [Fact]
+    public async Task CheckAsync_OldCli_SaysTheVersionIsBelowTheMinimum()
+    {
+        var options = _sandbox.Options(new Dictionary<string, string> { ["FAKE_PULUMI_VERSION"] = "v3.0.9" });
+
+        var check = await _sandbox.Cli(options).CheckAsync(Token);
+
+        Assert.False(check.Ok);
+        Assert.Contains("3.0.9, below the minimum 3.1.0", check.Problem);
+    }
+
+    [Fact]
+    public async Task CheckAsync_MissingCli_SaysWhereItLookedAndHowToFixIt()
+    {
+        var options = _sandbox.Options();
+        options.CliPath = Path.Combine(_sandbox.Root, "no-such-pulumi");
+
+        var check = await _sandbox.Cli(options).CheckAsync(Token);
+
+        Assert.False(check.Ok);
+        Assert.Contains($"not found at '{options.CliPath}'", check.Problem);
+        Assert.Contains("Provisioning:Pulumi:CliPath", check.Problem);
+    }
+
+    [Fact]
+    public async Task CheckAsync_NoPassphrase_NamesTheMissingSetting()
+    {
+        var options = _sandbox.Options();
+        options.Passphrase = "";
+
+        var check = await _sandbox.Cli(options).CheckAsync(Token);
+
+        Assert.False(check.Ok);
+        Assert.Contains("Provisioning:Pulumi:Passphrase", check.Problem);
+    }
+
+    private string WriteLock(string project, string stack, int pid, string host)
+    {
+        var folder = _sandbox.LockFolder(project, stack);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, Guid.NewGuid() + ".json");
+        File.WriteAllText(path, new JsonObject { ["pid"] = pid, ["username"] = "portal", ["hostname"] = host, ["timestamp"] = "2026-11-25T10:00:00Z" }.ToJsonString());
+        return path;
+    }
+
+    /// <summary>The pid of a process that has exited (a pid reused this quickly is vanishingly unlikely).</summary>
+    private static int DeadPid()
+    {
+        using var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        process.WaitForExit();
+        return process.Id;
+    }
+
+    public void Dispose() => _sandbox.Dispose();
+}

@@ -1,0 +1,58 @@
+using Provisioning.Pulumi;
+
+namespace Provisioning.Tests.Support;
+
+/// <summary>
+/// A file backend and work root in a temporary folder, and options that point the engine at the
+/// fake CLI (tests/FakePulumi, built with this project).
+/// </summary>
+public sealed class FakePulumiSandbox : IDisposable
+{
+    public const string Passphrase = "correct horse battery staple 7f3a";
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("portal-pulumi-tests-").FullName;
+    public string Backend => Path.Combine(Root, "state");
+    public LogCapture Logs { get; } = new();
+
+    public static string CliPath { get; } = FindCli();
+
+    public PulumiOptions Options(IReadOnlyDictionary<string, string>? environment = null) => new()
+    {
+        CliPath = CliPath,
+        BackendUrl = new Uri(Backend + "/").AbsoluteUri,
+        Passphrase = Passphrase,
+        Home = Path.Combine(Root, "home"),
+        WorkRoot = Path.Combine(Root, "work"),
+        CancelTimeout = TimeSpan.FromSeconds(10),
+        Parallelism = 4,
+        Environment = environment?.ToDictionary() ?? [],
+    };
+
+    public PulumiCli Cli(PulumiOptions options) => new(options, Logs.For<PulumiCli>());
+
+    public PulumiEngine Engine(IReadOnlyDictionary<string, string>? environment = null) =>
+        new(Cli(Options(environment)), Logs.For<PulumiEngine>());
+
+    /// <summary>The stack's state file as the fake keeps it, whatever the program's project name.</summary>
+    public string? StateFile(string stack) =>
+        Directory.Exists(Path.Combine(Backend, ".pulumi", "stacks"))
+            ? Directory.GetFiles(Path.Combine(Backend, ".pulumi", "stacks"), stack + ".json", SearchOption.AllDirectories).SingleOrDefault()
+            : null;
+
+    public string LockFolder(string project, string stack) => Path.Combine(Backend, ".pulumi", "locks", "organization", project, stack);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, recursive: true); }
+        catch (IOException) { }
+    }
+
+    private static string FindCli()
+    {
+        // Same configuration as this test assembly: .../bin/<Configuration>/<tfm>/
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = output.Parent!.Name;
+        var path = Path.Combine(TestSupport.SharedData.RepositoryRoot, "tests", "FakePulumi", "bin", configuration, output.Name, "pulumi");
+        return File.Exists(path) ? path : throw new InvalidOperationException($"The fake pulumi CLI is not built at {path}.");
+    }
+}

@@ -1,0 +1,10 @@
+using Provisioning.Clusters;
+using Provisioning.Topology;
+
+namespace Provisioning.Tests.Support;
+
+public static class Plans
+{
+    public static TopologyPlan Build(string name = "alpha") =>
+        TopologyPlanBuilder.Build(ClusterSpecValidator.Validate(new ClusterSpecInput { Name = name }, ProvisioningCatalog.Default, []).Spec!);
+}
