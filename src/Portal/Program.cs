@@ -20,6 +20,7 @@ builder.AddPortalUi();
 
 var app = builder.Build();
 
+await app.Services.CheckDeploymentEngineAsync();
 await app.Services.MigratePortalDatabaseAsync();
 
 app.UseExceptionHandler();

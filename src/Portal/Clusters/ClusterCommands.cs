@@ -39,7 +39,7 @@ public sealed class ClusterCommands(
             Team = ClusterRequestValidator.TeamOf(request, caller)!,
             SpecJson = specJson,
             Engine = engines.Current.Name,
-            ProtectedGossipKey = gossipKeys.Protect(GossipKeyProtector.NewKey()),
+            ProtectedGossipKey = gossipKeys.Protect(Provisioning.Consul.GossipKey.Generate()),
             SimulationJson = request.Simulation?.FailResource is { Length: > 0 } fail
                 ? JsonSerializer.Serialize(new Provisioning.Engines.SimulatedFaults(fail), PortalJson.Options)
                 : null,

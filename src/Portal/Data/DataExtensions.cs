@@ -10,11 +10,7 @@ public static class DataExtensions
 {
     public static IHostApplicationBuilder AddPortalData(this IHostApplicationBuilder builder)
     {
-        var configured = builder.Configuration.GetConnectionString("Portal")
-            ?? throw new InvalidOperationException("ConnectionStrings:Portal is not set.");
-        var connection = new SqliteConnectionStringBuilder(configured);
-        if (connection.DataSource != ":memory:" && !Path.IsPathRooted(connection.DataSource))
-            connection.DataSource = Path.Combine(builder.Environment.ContentRootPath, connection.DataSource);
+        var connection = Connection(builder);
         if (Path.GetDirectoryName(connection.DataSource) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
 
         // Keys that encrypt cookies and the clusters' gossip keys live beside the database and are backed up with it.
@@ -27,6 +23,21 @@ public static class DataExtensions
             .AddInterceptors(new SqlitePragmas()));
         return builder;
     }
+
+    /// <summary>The SQLite connection, its file resolved against the content root.</summary>
+    private static SqliteConnectionStringBuilder Connection(IHostApplicationBuilder builder)
+    {
+        var configured = builder.Configuration.GetConnectionString("Portal")
+            ?? throw new InvalidOperationException("ConnectionStrings:Portal is not set.");
+        var connection = new SqliteConnectionStringBuilder(configured);
+        if (connection.DataSource != ":memory:" && !Path.IsPathRooted(connection.DataSource))
+            connection.DataSource = Path.Combine(builder.Environment.ContentRootPath, connection.DataSource);
+        return connection;
+    }
+
+    /// <summary>The folder of the database file: keys and engine state live beside it and are backed up with it.</summary>
+    public static string DataDirectory(IHostApplicationBuilder builder) =>
+        Path.GetDirectoryName(Connection(builder).DataSource) is { Length: > 0 } directory ? directory : builder.Environment.ContentRootPath;
 
     /// <summary>Creates or upgrades the schema and switches the file to WAL, before anything else touches it.</summary>
     public static async Task MigratePortalDatabaseAsync(this IServiceProvider services)

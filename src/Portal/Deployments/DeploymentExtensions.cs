@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Provisioning.Engines;
+using Provisioning.Pulumi;
 using Provisioning.Simulation;
 
 namespace Portal.Deployments;
@@ -27,7 +28,37 @@ public static class DeploymentExtensions
             sp.GetRequiredService<ISimulatedStateStore>(),
             sp.GetRequiredService<IOptions<ProvisioningOptions>>().Value.Simulated,
             sp.GetRequiredService<TimeProvider>()));
+        if (builder.Configuration.GetValue<EngineKind>("Provisioning:Engine") == EngineKind.Pulumi) builder.AddPulumiEngine();
         services.AddSingleton<DeploymentEngines>();
         return builder;
+    }
+
+    /// <summary>The production engine; its state, work folders and plugins default to folders beside the database.</summary>
+    private static void AddPulumiEngine(this IHostApplicationBuilder builder)
+    {
+        var dataDirectory = DataExtensions.DataDirectory(builder);
+        builder.Services.AddOptions<PulumiOptions>().Bind(builder.Configuration.GetSection(PulumiOptions.Section))
+            .PostConfigure(o =>
+            {
+                if (o.BackendUrl == "") o.BackendUrl = new Uri(Path.Combine(dataDirectory, "pulumi-state") + "/").AbsoluteUri;
+                if (o.WorkRoot == "") o.WorkRoot = Path.Combine(dataDirectory, "pulumi-work");
+                if (o.Home == "") o.Home = Path.Combine(dataDirectory, "pulumi-home");
+            })
+            .Validate(o => !o.Problems().Any(), "Provisioning:Pulumi is invalid: set at least Provisioning__Pulumi__Passphrase.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<PulumiOptions>>().Value);
+        builder.Services.AddSingleton<PulumiCli>();
+        builder.Services.AddSingleton<PulumiEngine>(); // one per process: it serialises operations per stack
+        builder.Services.AddSingleton<IDeploymentEngine>(sp => sp.GetRequiredService<PulumiEngine>());
+    }
+
+    /// <summary>Stops startup with one clear message when the configured engine cannot run.</summary>
+    public static async Task CheckDeploymentEngineAsync(this IServiceProvider services)
+    {
+        if (services.GetService<PulumiCli>() is not { } cli) return;
+        var check = await cli.CheckAsync();
+        if (!check.Ok)
+            throw new InvalidOperationException($"Provisioning:Engine is Pulumi, but the Pulumi CLI cannot be used: {check.Problem}");
+        services.GetRequiredService<ILoggerFactory>().CreateLogger("Portal.Deployments").LogInformation("Pulumi CLI {Version} found", check.Version);
     }
 }
