@@ -14,14 +14,14 @@ public sealed class ClusterApiTests : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Started on first use, so a test can change settings before.</summary>
-    private HttpClient _http => _client ??= _app.CreateClient();
+    private HttpClient _http => _client ??= _app.CreateApiClient();
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
     [Fact]
     public async Task CreateCluster_ValidRequest_Answers202WithClusterOperationAndLocation()
     {
-        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "alpha", clientCount = 7, region = "us-west-2" }, Ct);
+        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "alpha", team = PortalAppFactory.DefaultTeam, clientCount = 7, region = "us-west-2" }, Ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
@@ -71,6 +71,7 @@ public sealed class ClusterApiTests : IAsyncDisposable
         var response = await _http.PostAsJsonAsync("/api/v1/clusters", new
         {
             name = "X",
+            team = PortalAppFactory.DefaultTeam,
             serversPerAz = 4,
             clientCount = 51,
             region = "mars-1",
@@ -110,7 +111,7 @@ public sealed class ClusterApiTests : IAsyncDisposable
     {
         await _http.CreateClusterAsync(new { name = "taken" });
 
-        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "taken" }, Ct);
+        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "taken", team = PortalAppFactory.DefaultTeam }, Ct);
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
@@ -123,7 +124,7 @@ public sealed class ClusterApiTests : IAsyncDisposable
     {
         await _http.CreateClusterAsync(new { name = "first", vpcCidr = "10.42.0.0/16" });
 
-        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "second", vpcCidr = "10.42.128.0/20" }, Ct);
+        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "second", team = PortalAppFactory.DefaultTeam, vpcCidr = "10.42.128.0/20" }, Ct);
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
@@ -233,7 +234,7 @@ public sealed class ClusterApiTests : IAsyncDisposable
     [Fact]
     public async Task CreateCluster_SimulationWithUnknownResource_Answers400()
     {
-        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "alpha", simulation = new { failResource = "nope" } }, Ct);
+        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "alpha", team = PortalAppFactory.DefaultTeam, simulation = new { failResource = "nope" } }, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("not a resource", (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["errors"]!["simulation.failResource"]![0]!);

@@ -1,7 +1,9 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using System.Security.Claims;
 using Microsoft.Extensions.Options;
+using Portal.Identity;
 using MudBlazor.Services;
 using Portal.Deployments;
 using TestSupport.Portal;
@@ -17,7 +19,7 @@ public abstract class PortalComponentContext : BunitContext
     protected PortalAppFactory App { get; } = new();
 
     /// <summary>The running portal's API, sharing the database and broadcaster with the rendered components.</summary>
-    protected HttpClient Api => _api ??= App.CreateClient();
+    protected HttpClient Api => _api ??= App.CreateApiClient();
     private HttpClient? _api;
 
     protected PortalComponentContext()
@@ -33,7 +35,19 @@ public abstract class PortalComponentContext : BunitContext
         // MudBlazor registers the options system here too, which would shadow the portal's bound options.
         Services.AddSingleton(App.Services.GetRequiredService<IOptions<ProvisioningOptions>>());
         Services.AddFallbackServiceProvider(App.Services);
+        SignInAsBootstrapAdmin();
         Render<MudPopoverProvider>();
+    }
+
+    /// <summary>Pages resolve their caller from the authentication state, as in a real circuit.</summary>
+    private void SignInAsBootstrapAdmin()
+    {
+        using var db = App.CreateDbContext();
+        var admin = db.Users.Single(u => u.Email == PortalAppFactory.AdminEmail);
+        var authorization = AddAuthorization();
+        authorization.SetAuthorized(PortalAppFactory.AdminEmail);
+        authorization.SetRoles(PortalClaims.AdminRole);
+        authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, admin.Id));
     }
 
     protected override async ValueTask DisposeAsyncCore()

@@ -10,9 +10,12 @@ public static class ApiClient
 {
     public static readonly JsonSerializerOptions Json = PortalJson.Options;
 
+    /// <summary>Requests a cluster and expects 202; the default team is filled in when the body names none.</summary>
     public static async Task<JsonObject> CreateClusterAsync(this HttpClient http, object body)
     {
-        var response = await http.PostAsJsonAsync("/api/v1/clusters", body, TestContext.Current.CancellationToken);
+        var json = JsonSerializer.SerializeToNode(body, Json)!.AsObject();
+        json.TryAdd("team", PortalAppFactory.DefaultTeam);
+        var response = await http.PostAsJsonAsync("/api/v1/clusters", json, TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"Expected 202, got {(int)response.StatusCode}: {text}");
         return JsonNode.Parse(text)!.AsObject();

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
@@ -26,12 +27,47 @@ public class PortalAppFactory : WebApplicationFactory<Program>
 
     public string DatabasePath => Path.Combine(DataDirectory, "portal.db");
 
+    public const string AdminEmail = "admin@portal.test", AdminPassword = "Admin-password-2026";
+
+    /// <summary>The bootstrap admin's token, with every scope: how automation sets up a fresh portal.</summary>
+    public const string AdminToken = "pat_TestBootstrapAdminToken0123456789abcdefghij";
+
+    /// <summary>The team clusters land in when a test names none; created on first use of <see cref="CreateApiClient"/>.</summary>
+    public const string DefaultTeam = "platform";
+
     /// <summary>Configuration overrides, applied over the repository's appsettings.json.</summary>
     public Dictionary<string, string?> Settings { get; } = new()
     {
         ["Provisioning:Simulated:TimeScale"] = "0",
         ["Deployments:PollInterval"] = "00:00:00.200",
+        ["Identity:BootstrapAdmin:Email"] = AdminEmail,
+        ["Identity:BootstrapAdmin:Password"] = AdminPassword,
+        ["Identity:BootstrapAdmin:ApiToken"] = AdminToken,
     };
+
+    /// <summary>An API client authenticated as the bootstrap admin, with the default team in place.</summary>
+    public HttpClient CreateApiClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        if (!_teamCreated)
+        {
+            var response = client.PostAsJsonAsync("/api/v1/teams", new { name = DefaultTeam, displayName = "Platform" }).GetAwaiter().GetResult();
+            Assert.True(response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.Conflict, $"Creating the default team answered {(int)response.StatusCode}");
+            _teamCreated = true;
+        }
+        return client;
+    }
+
+    /// <summary>An API client with the given bearer token (or none).</summary>
+    public HttpClient CreateClientWithToken(string? token)
+    {
+        var client = CreateClient();
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private bool _teamCreated;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
