@@ -90,7 +90,7 @@ public sealed partial class PortalSession : IAsyncDisposable
         var option = Page.Locator(".mud-popover-open").GetByText(item, new() { Exact = true });
         await option.ClickAsync();
         // The chosen text is drawn beside the (empty, read-only) input, inside the select's frame.
-        await Expect(Page.Locator(".mud-select").Filter(new() { Has = select })).ToContainTextAsync(item);
+        await Expect(Page.Locator(".mud-input-control").Filter(new() { Has = select })).ToContainTextAsync(item);
     }
 
     public ILocator Status => Page.GetByTestId("cluster-status");
