@@ -20,10 +20,9 @@ public sealed partial class PortalSession : IAsyncDisposable
     private readonly CancellationTokenRegistration _onCancel;
     private int _step;
 
-    private PortalSession(KestrelPortalFactory portal, Uri baseAddress, IBrowserContext context, IPage page, string screenshots, CancellationToken cancellationToken)
+    private PortalSession(KestrelPortalFactory portal, IBrowserContext context, IPage page, string screenshots, CancellationToken cancellationToken)
     {
         Portal = portal;
-        BaseAddress = baseAddress;
         _context = context;
         Page = page;
         _screenshots = screenshots;
@@ -32,7 +31,6 @@ public sealed partial class PortalSession : IAsyncDisposable
     }
 
     public KestrelPortalFactory Portal { get; }
-    public Uri BaseAddress { get; }
     public IPage Page { get; }
 
     /// <summary>Where screenshots go: <c>E2E_ARTIFACTS</c>, else <c>artifacts/e2e</c> in the repository.</summary>
@@ -57,7 +55,7 @@ public sealed partial class PortalSession : IAsyncDisposable
             var screenshots = Path.Combine(ArtifactsDirectory, test);
             if (Directory.Exists(screenshots)) Directory.Delete(screenshots, recursive: true); // only this run's steps
             Directory.CreateDirectory(screenshots);
-            return new PortalSession(portal, baseAddress, context, page, screenshots, cancellationToken);
+            return new PortalSession(portal, context, page, screenshots, cancellationToken);
         }
         catch
         {
