@@ -45,6 +45,7 @@ public sealed class ClusterLifecycleTests(BrowserFixture browser)
 
         var seen = await page.EvaluateAsync<string[]?>("() => window.__progress");
         Assert.NotNull(seen); // gone if the page had been reloaded
+        TestContext.Current.TestOutputHelper?.WriteLine($"Progress seen: {string.Join(" | ", seen)}");
         var progress = seen.Select(PortalSession.ParseProgress).ToList();
         Assert.All(progress, p => Assert.Equal(plan.Count, p.Total));
         var done = progress.Select(p => p.Done).ToList();
