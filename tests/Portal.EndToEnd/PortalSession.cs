@@ -1,0 +1,123 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using TestSupport;
+using static Microsoft.Playwright.Assertions;
+
+namespace Portal.EndToEnd;
+
+/// <summary>
+/// One test's portal (its own Kestrel host and database) and one browser page pointed at it, with
+/// the few steps every scenario needs: open a page once it is interactive, fill the create form,
+/// take a screenshot per key step.
+/// </summary>
+public sealed partial class PortalSession : IAsyncDisposable
+{
+    /// <summary>Upper bound for any single wait; a whole scenario stays well inside the test timeout.</summary>
+    public static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly IBrowserContext _context;
+    private readonly string _screenshots;
+    private readonly CancellationTokenRegistration _onCancel;
+    private int _step;
+
+    private PortalSession(KestrelPortalFactory portal, IBrowserContext context, IPage page, string screenshots, CancellationToken cancellationToken)
+    {
+        Portal = portal;
+        _context = context;
+        Page = page;
+        _screenshots = screenshots;
+        // Playwright's waits take no token: closing the context is what ends them when the test times out.
+        _onCancel = cancellationToken.Register(() => _ = context.CloseAsync());
+    }
+
+    public KestrelPortalFactory Portal { get; }
+    public IPage Page { get; }
+
+    /// <summary>Where screenshots go: <c>E2E_ARTIFACTS</c>, else <c>artifacts/e2e</c> in the repository.</summary>
+    public static string ArtifactsDirectory { get; } =
+        Environment.GetEnvironmentVariable("E2E_ARTIFACTS") is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(SharedData.RepositoryRoot, "artifacts", "e2e");
+
+    /// <param name="timeScale">The simulated engine's latency factor: big enough to watch progress, small enough to be quick.</param>
+    public static async Task<PortalSession> StartAsync(BrowserFixture browser, CancellationToken cancellationToken, double timeScale = 0.04)
+    {
+        browser.EnsureAvailable(); // before paying for a host
+        var portal = new KestrelPortalFactory(timeScale);
+        try
+        {
+            var baseAddress = portal.Start();
+            var context = await browser.NewContextAsync(baseAddress);
+            context.SetDefaultTimeout((float)StepTimeout.TotalMilliseconds);
+            SetDefaultExpectTimeout((float)StepTimeout.TotalMilliseconds);
+            var page = await context.NewPageAsync();
+            var test = TestContext.Current.TestMethod?.MethodName ?? "unknown";
+            var screenshots = Path.Combine(ArtifactsDirectory, test);
+            if (Directory.Exists(screenshots)) Directory.Delete(screenshots, recursive: true); // only this run's steps
+            Directory.CreateDirectory(screenshots);
+            return new PortalSession(portal, context, page, screenshots, cancellationToken);
+        }
+        catch
+        {
+            await portal.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Opens <paramref name="path"/> and waits until the Blazor circuit has taken over the prerendered page.</summary>
+    public async Task OpenAsync(string path)
+    {
+        await Page.GotoAsync(path);
+        await Expect(Page.GetByTestId("interactive")).ToBeAttachedAsync();
+    }
+
+    /// <summary>Fills the create form with defaults except the name (and optionally a resource that fails), and submits it.</summary>
+    public async Task SubmitCreateFormAsync(string name, string? failResource = null)
+    {
+        await Page.GetByTestId("name").FillAsync(name);
+        if (failResource is not null) await ChooseAsync(Page.GetByTestId("fail-resource"), failResource);
+        await ScreenshotAsync("form-filled");
+        await Page.GetByTestId("submit").ClickAsync();
+        await Expect(Page.GetByTestId("cluster-name")).ToHaveTextAsync(name);
+    }
+
+    /// <summary>Picks <paramref name="item"/> in a MudSelect, whose list lives in a popover outside the select.</summary>
+    public async Task ChooseAsync(ILocator select, string item)
+    {
+        await select.ClickAsync();
+        var option = Page.Locator(".mud-popover-open").GetByText(item, new() { Exact = true });
+        await option.ClickAsync();
+        // The chosen text is drawn beside the (empty, read-only) input, inside the select's frame.
+        await Expect(Page.Locator(".mud-input-control").Filter(new() { Has = select })).ToContainTextAsync(item);
+    }
+
+    public ILocator Status => Page.GetByTestId("cluster-status");
+
+    public ILocator ResourceRows => Page.Locator("tr[data-resource]");
+
+    /// <summary>"N of M resources" as numbers.</summary>
+    public static (int Done, int Total) ParseProgress(string text)
+    {
+        var match = ProgressPattern().Match(text);
+        Assert.True(match.Success, $"Unexpected progress text '{text}'.");
+        return (int.Parse(match.Groups[1].Value), int.Parse(match.Groups[2].Value));
+    }
+
+    [GeneratedRegex(@"(\d+) of (\d+) resources")]
+    private static partial Regex ProgressPattern();
+
+    public async Task ScreenshotAsync(string step)
+    {
+        var file = Path.Combine(_screenshots, $"{++_step:00}-{step}.png");
+        await Page.ScreenshotAsync(new() { Path = file, FullPage = true });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Whatever happened, the last state of the page is the most useful picture of a failure.
+        try { await ScreenshotAsync("last"); } catch (PlaywrightException) { }
+        await _onCancel.DisposeAsync();
+        await _context.DisposeAsync();
+        await Portal.DisposeAsync();
+    }
+}
