@@ -1,6 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using Portal.Clusters;
+using TestSupport.Portal;
 using Provisioning.Topology;
 using static Microsoft.Playwright.Assertions;
 
@@ -65,9 +65,7 @@ public sealed class ClusterLifecycleTests(BrowserFixture browser)
     {
         await using var session = await PortalSession.StartAsync(browser, TestContext.Current.CancellationToken);
         var page = session.Page;
-        using var api = session.Portal.CreateClient();
-        var created = await api.PostAsJsonAsync("/api/v1/clusters", new { name = "doomed" }, TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        await session.Api.CreateClusterAsync(new { name = "doomed" });
         await session.OpenAsync("/clusters/doomed");
         await Expect(session.Status).ToHaveTextAsync("ready");
 
@@ -113,7 +111,7 @@ public sealed class ClusterLifecycleTests(BrowserFixture browser)
     private static async Task<IReadOnlyList<string>> PlanResourceNamesAsync(PortalSession session, string name)
     {
         await using var db = session.Portal.CreateDbContext();
-        var cluster = await ClusterQueries.FindAsync(db, name, TestContext.Current.CancellationToken);
+        var cluster = await db.Clusters.Where(c => c.Name == name).OrderByDescending(c => c.CreatedAt).FirstOrDefaultAsync(TestContext.Current.CancellationToken);
         Assert.NotNull(cluster);
         return TopologyPlanBuilder.Build(ClusterView.From(cluster).Spec).Resources.Select(r => r.Name).ToList();
     }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using TestSupport;
+using TestSupport.Portal;
 using static Microsoft.Playwright.Assertions;
 
 namespace Portal.EndToEnd;
@@ -33,14 +34,27 @@ public sealed partial class PortalSession : IAsyncDisposable
     public KestrelPortalFactory Portal { get; }
     public IPage Page { get; }
 
+    /// <summary>The portal's REST API as the bootstrap admin.</summary>
+    public HttpClient Api => _api ??= Portal.CreateApiClient();
+    private HttpClient? _api;
+
     /// <summary>Where screenshots go: <c>E2E_ARTIFACTS</c>, else <c>artifacts/e2e</c> in the repository.</summary>
     public static string ArtifactsDirectory { get; } =
         Environment.GetEnvironmentVariable("E2E_ARTIFACTS") is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
             : Path.Combine(SharedData.RepositoryRoot, "artifacts", "e2e");
 
+    /// <summary>A portal and a browser signed in as the bootstrap admin.</summary>
     /// <param name="timeScale">The simulated engine's latency factor: big enough to watch progress, small enough to be quick.</param>
     public static async Task<PortalSession> StartAsync(BrowserFixture browser, CancellationToken cancellationToken, double timeScale = 0.04)
+    {
+        var session = await StartSignedOutAsync(browser, cancellationToken, timeScale);
+        _ = session.Api; // the default team exists before the form offers teams
+        await session.SignInAsync(PortalAppFactory.AdminEmail, PortalAppFactory.AdminPassword);
+        return session;
+    }
+
+    public static async Task<PortalSession> StartSignedOutAsync(BrowserFixture browser, CancellationToken cancellationToken, double timeScale = 0.04)
     {
         browser.EnsureAvailable(); // before paying for a host
         var portal = new KestrelPortalFactory(timeScale);
@@ -62,6 +76,23 @@ public sealed partial class PortalSession : IAsyncDisposable
             await portal.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Signs in through the sign-in page, as a person would.</summary>
+    public async Task SignInAsync(string email, string password)
+    {
+        await Page.GotoAsync("/account/login");
+        await Page.GetByTestId("email").FillAsync(email);
+        await Page.GetByTestId("password").FillAsync(password);
+        await Page.GetByTestId("signin").ClickAsync();
+        await Expect(Page.GetByTestId("signed-in-as")).ToHaveTextAsync(email);
+    }
+
+    /// <summary>Signs out with the app bar's button.</summary>
+    public async Task SignOutAsync()
+    {
+        await Page.GetByTestId("signout").ClickAsync();
+        await Expect(Page.GetByTestId("signin")).ToBeVisibleAsync();
     }
 
     /// <summary>Opens <paramref name="path"/> and waits until the Blazor circuit has taken over the prerendered page.</summary>
@@ -118,6 +149,7 @@ public sealed partial class PortalSession : IAsyncDisposable
         try { await ScreenshotAsync("last"); } catch (PlaywrightException) { }
         await _onCancel.DisposeAsync();
         await _context.DisposeAsync();
+        _api?.Dispose();
         await Portal.DisposeAsync();
     }
 }
