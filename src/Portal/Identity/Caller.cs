@@ -33,7 +33,8 @@ public sealed record Caller(
         var tokenId = principal.FindFirstValue(PortalClaims.TokenId) is { } id ? Guid.Parse(id) : (Guid?)null;
         var scopes = tokenId is null
             ? Identity.Scopes.All.Where(s => isAdmin || s != Identity.Scopes.AuditRead)
-            : principal.FindAll(PortalClaims.Scope).Select(c => c.Value);
+            : principal.FindAll(PortalClaims.Scope).Select(c => c.Value)
+                .SelectMany(s => s == Identity.Scopes.ClustersWrite ? [s, Identity.Scopes.ClustersRead] : new[] { s });
         return new Caller(userId, principal.Identity?.Name ?? userId, isAdmin, teams.ToHashSet(), scopes.ToHashSet(), tokenId, client);
     }
 

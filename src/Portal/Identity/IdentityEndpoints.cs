@@ -22,6 +22,11 @@ public static class IdentityEndpoints
             Answer(await admin.RemoveMemberAsync(await http.CallerAsync(), name, email, ct), TypedResults.Ok))
             .WithName("RemoveTeamMember").WithSummary("Remove a member from a team (admins)");
 
+        var users = api.MapGroup("/users").WithTags("Teams").RequireAuthorization(Policies.Admin);
+        users.MapPost("/", async Task<Results<Created<UserView>, ValidationProblem, ProblemHttpResult>> (CreateUserRequest request, HttpContext http, TeamAdministration admin, CancellationToken ct) =>
+            Answer(await admin.CreateUserAsync(await http.CallerAsync(), request, ct), user => TypedResults.Created($"/api/v1/users/{user.Email}", user)))
+            .WithName("CreateUser").WithSummary("Create a local account (admins)");
+
         // Any signed-in person or token manages its own tokens; a token can only grant scopes it has.
         var tokens = api.MapGroup("/tokens").WithTags("Tokens").RequireAuthorization();
         tokens.MapGet("/", async (HttpContext http, TokenAdministration admin, CancellationToken ct) =>

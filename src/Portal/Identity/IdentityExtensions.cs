@@ -77,9 +77,14 @@ public static class IdentityExtensions
         return builder;
     }
 
-    /// <summary>People signed in with a cookie have every scope; a token has only those it was given.</summary>
+    /// <summary>
+    /// People signed in with a cookie have every scope; a token has only those it was given.
+    /// Writing implies reading: a token that may change a cluster may also look at it.
+    /// </summary>
     private static bool HasScope(AuthorizationHandlerContext context, string scope) =>
-        !context.User.HasClaim(c => c.Type == PortalClaims.TokenId) || context.User.HasClaim(PortalClaims.Scope, scope);
+        !context.User.HasClaim(c => c.Type == PortalClaims.TokenId)
+        || context.User.HasClaim(PortalClaims.Scope, scope)
+        || (scope == Scopes.ClustersRead && context.User.HasClaim(PortalClaims.Scope, Scopes.ClustersWrite));
 
     private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api");
 

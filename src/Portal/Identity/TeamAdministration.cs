@@ -9,10 +9,31 @@ public sealed record TeamMemberView(string Email, TeamRole Role);
 public sealed record TeamView(string Name, string DisplayName, IReadOnlyList<TeamMemberView> Members, DateTimeOffset CreatedAt);
 public sealed record CreateTeamRequest(string? Name, string? DisplayName);
 public sealed record TeamMemberRequest(string? Email, TeamRole? Role);
+public sealed record CreateUserRequest(string? Email, string? Password, string? DisplayName);
+public sealed record UserView(string Id, string Email, string? DisplayName, bool IsAdmin);
 
 /// <summary>Teams and their members, for the admin page and the admin API; every change is audited.</summary>
-public sealed class TeamAdministration(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time)
+public sealed class TeamAdministration(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, IServiceScopeFactory scopes, TimeProvider time)
 {
+    /// <summary>Creates a local account (for portals without single sign-on); the person signs in with the given password.</summary>
+    public async Task<CommandResult<UserView>> CreateUserAsync(Caller caller, CreateUserRequest request, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<PortalUser>>();
+        var email = request.Email?.Trim() ?? "";
+        if (!System.Net.Mail.MailAddress.TryCreate(email, out _) || email.Length > 256)
+            return CommandResult<UserView>.Invalid(new Dictionary<string, string[]> { ["email"] = ["Enter a valid email address."] });
+        if (await users.FindByEmailAsync(email) is not null)
+            return CommandResult<UserView>.Conflict($"An account for '{email}' already exists.", new Dictionary<string, string[]> { ["email"] = [$"An account for '{email}' already exists."] });
+        var user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = request.DisplayName?.Trim(), CreatedAt = time.GetUtcNow() };
+        var created = await users.CreateAsync(user, request.Password ?? "");
+        if (!created.Succeeded)
+            return CommandResult<UserView>.Invalid(new Dictionary<string, string[]> { ["password"] = created.Errors.Select(e => e.Description).ToArray() });
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await audit.WriteAsync(db, caller.Actor, new AuditRecord("user.create", "user", email), cancellationToken);
+        return CommandResult<UserView>.Ok(new UserView(user.Id, email, user.DisplayName, false));
+    }
+
     public async Task<IReadOnlyList<TeamView>> ListAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
