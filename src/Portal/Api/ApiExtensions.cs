@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Portal.Auditing;
@@ -29,7 +30,14 @@ public static class ApiExtensions
 
     public static WebApplication MapPortalApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api/v1");
+        var api = app.MapGroup("/api/v1").AddEndpointFilter<CookieAntiforgeryFilter>();
+        api.MapGet("/antiforgery", (HttpContext http, IAntiforgery antiforgery) =>
+            {
+                var tokens = antiforgery.GetAndStoreTokens(http);
+                return TypedResults.Ok(new AntiforgeryTokenView(tokens.HeaderName!, tokens.RequestToken!));
+            })
+            .RequireAuthorization().WithTags("Tokens").WithName("GetAntiforgeryToken")
+            .WithSummary("For browser scripts using the sign-in cookie: the header to send with every POST, PATCH and DELETE");
         api.MapClusterEndpoints();
         api.MapOperationEndpoints();
         api.MapIdentityEndpoints();

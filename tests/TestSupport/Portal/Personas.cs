@@ -1,0 +1,59 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace TestSupport.Portal;
+
+/// <summary>Ways to be somebody in a test portal: a browser signed in with a cookie, or a token.</summary>
+public static partial class Personas
+{
+    /// <summary>Creates a local account and puts it in a team, through the admin API.</summary>
+    public static async Task CreateMemberAsync(this HttpClient admin, string email, string password, string team, string role = "member")
+    {
+        var ct = Xunit.TestContext.Current.CancellationToken;
+        var teamResponse = await admin.PostAsJsonAsync("/api/v1/teams", new { name = team, displayName = team }, ct);
+        Assert.True(teamResponse.IsSuccessStatusCode || teamResponse.StatusCode == System.Net.HttpStatusCode.Conflict, $"team: {(int)teamResponse.StatusCode}");
+        var user = await admin.PostAsJsonAsync("/api/v1/users", new { email, password }, ct);
+        Assert.True(user.IsSuccessStatusCode, $"user: {(int)user.StatusCode} {await user.Content.ReadAsStringAsync(ct)}");
+        var member = await admin.PostAsJsonAsync($"/api/v1/teams/{team}/members", new { email, role }, ct);
+        Assert.True(member.IsSuccessStatusCode, $"member: {(int)member.StatusCode}");
+    }
+
+    /// <summary>
+    /// A client that signed in through the sign-in page, as a browser does, and carries the
+    /// antiforgery header that cookie-authenticated API changes need. Redirects are not followed.
+    /// </summary>
+    public static async Task<HttpClient> SignInAsync(PortalAppFactory app, string email, string password)
+    {
+        var ct = Xunit.TestContext.Current.CancellationToken;
+        var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var page = await client.GetStringAsync("/account/login", ct);
+        var form = new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = VerificationToken().Match(page).Groups[1].Value,
+            ["_handler"] = "signin",
+            ["Input.Email"] = email,
+            ["Input.Password"] = password,
+        };
+        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(form), ct);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Redirect, $"Signing in as {email} answered {(int)response.StatusCode}.");
+        var antiforgery = JsonNode.Parse(await client.GetStringAsync("/api/v1/antiforgery", ct))!;
+        client.DefaultRequestHeaders.Add((string)antiforgery["headerName"]!, (string)antiforgery["token"]!);
+        return client;
+    }
+
+    /// <summary>Creates a token for the signed-in (or token-holding) client and returns its value.</summary>
+    public static async Task<(string Token, string Id)> CreateTokenAsync(this HttpClient owner, string name, params string[] scopes)
+    {
+        var ct = Xunit.TestContext.Current.CancellationToken;
+        var response = await owner.PostAsJsonAsync("/api/v1/tokens", new { name, scopes, expiresAt = DateTimeOffset.UtcNow.AddDays(7) }, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        Assert.True(response.IsSuccessStatusCode, $"token: {(int)response.StatusCode} {body}");
+        var json = JsonNode.Parse(body)!;
+        return ((string)json["token"]!, (string)json["details"]!["id"]!);
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex VerificationToken();
+}
