@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Portal.Clusters;
 using Portal.Deployments;
@@ -19,44 +17,37 @@ public static class ApiExtensions
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<BadRequestHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddApiErrors();
+        builder.AddApiRateLimiting();
+        builder.Services.AddPortalOpenApi();
         return builder;
+    }
+
+    /// <summary>The API's middleware, for <c>/api</c> requests only: problem responses, body limit, rate limit, idempotency.</summary>
+    public static WebApplication UsePortalApi(this WebApplication app)
+    {
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/api"), api =>
+        {
+            api.UseApiErrors();
+            api.UseRateLimiter();
+            api.UseMiddleware<IdempotencyMiddleware>();
+        });
+        return app;
     }
 
     public static WebApplication MapPortalApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api/v1");
+        var api = app.MapGroup("/api/v1")
+            .RequireRateLimiting(ApiRateLimiting.Policy)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
         api.MapClusterEndpoints();
         api.MapOperationEndpoints();
         app.MapOpenApi();
         app.MapScalarApiReference();
         return app;
-    }
-
-    /// <summary>Unreadable bodies (broken JSON, wrong types, unknown fields) answer 400 problem+json saying what is wrong.</summary>
-    private sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
-    {
-        public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
-        {
-            if (exception is not BadHttpRequestException bad) return false;
-            http.Response.StatusCode = bad.StatusCode;
-            var detail = bad.InnerException is JsonException json
-                ? $"The request body is not valid: {json.Message}"
-                : bad.Message;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = http,
-                ProblemDetails =
-                {
-                    Status = bad.StatusCode,
-                    Title = "Bad request",
-                    Type = ApiResults.ProblemTypeBase + "bad-request",
-                    Detail = detail,
-                },
-                Exception = exception,
-            });
-        }
     }
 }

@@ -10,7 +10,7 @@ namespace Portal.Clusters;
 /// Everything that changes a cluster, for the pages and the API alike. Each command stores the
 /// cluster and its operation in one transaction and then wakes the worker; the worker does the rest.
 /// </summary>
-public sealed class ClusterCommands(
+public sealed partial class ClusterCommands(
     IDbContextFactory<PortalDbContext> dbFactory,
     ClusterRequestValidator validator,
     DeploymentEngines engines,
@@ -73,7 +73,7 @@ public sealed class ClusterCommands(
         if (failed is null) return CommandResult<ClusterOperationView>.NotFound($"No operation {operationId}.");
         if (failed.State is not (OperationState.Failed or OperationState.Cancelled))
             return CommandResult<ClusterOperationView>.Conflict($"Only a failed or cancelled operation can be retried; this one is {failed.State.ToString().ToLowerInvariant()}.");
-        return await EnqueueAsync(failed.Cluster.Name, failed.Kind, cancellationToken, failed.SpecJson);
+        return await EnqueueAsync(failed.Cluster.Name, failed.Kind, cancellationToken, failed.SpecJson, retryOf: failed.Id);
     }
 
     /// <summary>Asks a queued or running operation to stop. A queued one stops at once; a running one at its next safe point.</summary>
@@ -93,13 +93,15 @@ public sealed class ClusterCommands(
         return CommandResult<OperationView>.Ok(OperationView.From(operation, operation.Cluster.Name));
     }
 
-    private async Task<CommandResult<ClusterOperationView>> EnqueueAsync(string name, OperationKind kind, CancellationToken cancellationToken, string? specJson = null)
+    private async Task<CommandResult<ClusterOperationView>> EnqueueAsync(
+        string name, OperationKind kind, CancellationToken cancellationToken, string? specJson = null, Guid? retryOf = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var cluster = await ClusterQueries.FindAsync(db, name, cancellationToken);
         if (cluster is null || (cluster.Status == ClusterStatus.Destroyed && kind != OperationKind.Create))
             return CommandResult<ClusterOperationView>.NotFound($"No cluster named '{name}'.");
         var operation = NewOperation(cluster, kind, specJson ?? cluster.SpecJson, time.GetUtcNow());
+        operation.RetryOfId = retryOf;
         db.Operations.Add(operation);
         try
         {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Portal.Api;
 using Portal.Data;
+using Portal.Deployments;
 
 namespace Portal.Clusters;
 
@@ -11,11 +12,24 @@ public static class ClusterEndpoints
     public static RouteGroupBuilder MapClusterEndpoints(this RouteGroupBuilder api)
     {
         var clusters = api.MapGroup("/clusters").WithTags("Clusters");
-        clusters.MapPost("/", CreateAsync).WithName("CreateCluster").WithSummary("Request a new dual-AZ Consul cluster");
-        clusters.MapGet("/", ListAsync).WithName("ListClusters").WithSummary("List clusters");
-        clusters.MapGet("/{name}", GetAsync).WithName("GetCluster").WithSummary("Get a cluster");
-        clusters.MapDelete("/{name}", DestroyAsync).WithName("DestroyCluster").WithSummary("Destroy a cluster and every resource it has");
-        clusters.MapGet("/{name}/operations", OperationsAsync).WithName("ListClusterOperations").WithSummary("List a cluster's operations, newest first");
+        clusters.MapPost("/", CreateAsync).WithName("CreateCluster").WithSummary("Request a new dual-AZ Consul cluster")
+            .Idempotent()
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        clusters.MapGet("/", ListAsync).WithName("ListClusters").WithSummary("List clusters, by name, a page at a time");
+        clusters.MapGet("/{name}", GetAsync).WithName("GetCluster").WithSummary("Get a cluster; its ETag guards PATCH and DELETE")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        clusters.MapPatch("/{name}", UpdateAsync).WithName("UpdateCluster").WithSummary("Change the client count or Consul version; enqueues an update")
+            .Accepts<UpdateClusterRequest>("application/merge-patch+json", "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        clusters.MapDelete("/{name}", DestroyAsync).WithName("DestroyCluster").WithSummary("Destroy a cluster and every resource it has")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        clusters.MapPost("/{name}/preview", PreviewAsync).WithName("PreviewCluster")
+            .WithSummary("Compute what deploying the cluster's spec (or a change to it) would create and delete; changes nothing")
+            .Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        clusters.MapGet("/{name}/operations", OperationsAsync).WithName("ListClusterOperations").WithSummary("List a cluster's operations, newest first")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
@@ -23,33 +37,84 @@ public static class ClusterEndpoints
         CreateClusterRequest request, ClusterCommands commands, CancellationToken cancellationToken) =>
         Enqueued(await commands.CreateAsync(request, cancellationToken));
 
-    private static async Task<Ok<ClusterListView>> ListAsync(
-        PortalDbContext db, [FromQuery] Data.ClusterStatus? status, [FromQuery] string? team, [FromQuery] string? q, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ClusterListView>, ValidationProblem>> ListAsync(
+        PortalDbContext db, HttpRequest http, [FromQuery] string? status, [FromQuery] string? team, [FromQuery] string? q,
+        [FromQuery] int? limit, [FromQuery] string? cursor, CancellationToken cancellationToken)
     {
+        if (!Pagination.TryRead(limit, cursor, 3, out var take, out var after, out var errors)) return ApiResults.Invalid(errors);
+        if (!ApiQuery.TryParseEnum<ClusterStatus>(status, out var wanted))
+            return ApiResults.Invalid("status", $"'status' is one of: {ApiQuery.Names<ClusterStatus>()}.");
+        if (q is { Length: > 64 }) return ApiResults.Invalid("q", "'q' is at most 64 characters.");
+
         var query = db.Clusters.AsNoTracking();
-        if (status is { } s) query = query.Where(c => c.Status == s);
-        else query = query.Where(c => c.Status != Data.ClusterStatus.Destroyed);
+        query = wanted is { } s ? query.Where(c => c.Status == s) : query.Where(c => c.Status != ClusterStatus.Destroyed);
         if (!string.IsNullOrWhiteSpace(team)) query = query.Where(c => c.Team == team);
         if (!string.IsNullOrWhiteSpace(q)) query = query.Where(c => c.Name.Contains(q));
-        var rows = await query.OrderBy(c => c.Name).ThenBy(c => c.Id).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new ClusterListView(rows.Select(ClusterView.From).ToList()));
+        if (after is [var name, var ticks, var id])
+        {
+            if (!long.TryParse(ticks, out var createdTicks) || !Guid.TryParse(id, out var lastId))
+                return ApiResults.Invalid("cursor", "'cursor' is not a cursor of this list.");
+            var createdAt = new DateTimeOffset(createdTicks, TimeSpan.Zero);
+            query = query.Where(c => string.Compare(c.Name, name) > 0
+                || (c.Name == name && (c.CreatedAt > createdAt || (c.CreatedAt == createdAt && c.Id.CompareTo(lastId) > 0))));
+        }
+        var rows = await query.OrderBy(c => c.Name).ThenBy(c => c.CreatedAt).ThenBy(c => c.Id).Take(take + 1).ToListAsync(cancellationToken);
+        var page = rows.Take(take).ToList();
+        var next = Pagination.NextLink(http, page, take, rows.Count > take, c => Pagination.Encode(c.Name, c.CreatedAt.UtcTicks.ToString(), c.Id.ToString()));
+        return TypedResults.Ok(new ClusterListView(page.Select(ClusterView.From).ToList(), next));
     }
 
-    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetAsync(string name, PortalDbContext db, CancellationToken cancellationToken) =>
-        await ClusterQueries.FindAsync(db, name, cancellationToken) is { } cluster
-            ? TypedResults.Ok(ClusterView.From(cluster))
-            : ApiResults.NotFound($"No cluster named '{name}'.");
-
-    private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> DestroyAsync(
-        string name, ClusterCommands commands, CancellationToken cancellationToken) =>
-        Enqueued(await commands.DestroyAsync(name, cancellationToken));
-
-    private static async Task<Results<Ok<OperationListView>, ProblemHttpResult>> OperationsAsync(string name, PortalDbContext db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetAsync(string name, PortalDbContext db, HttpResponse response, CancellationToken cancellationToken)
     {
         if (await ClusterQueries.FindAsync(db, name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
-        var operations = await db.Operations.AsNoTracking().Where(o => o.ClusterId == cluster.Id)
-            .OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new OperationListView(operations.Select(o => OperationView.From(o, cluster.Name)).ToList()));
+        response.Headers.ETag = ClusterETag.Of(cluster);
+        return TypedResults.Ok(ClusterView.From(cluster));
+    }
+
+    private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string name, UpdateClusterRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
+        PortalDbContext db, ClusterCommands commands, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (await CheckPreconditionAsync(db, name, ifMatch, cancellationToken) is { } failed) return failed;
+        var result = Enqueued(await commands.UpdateAsync(name, request, cancellationToken));
+        await SetETagAsync(db, name, response, cancellationToken);
+        return result;
+    }
+
+    private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> DestroyAsync(
+        string name, [FromHeader(Name = "If-Match")] string? ifMatch, PortalDbContext db, ClusterCommands commands, CancellationToken cancellationToken)
+    {
+        if (await CheckPreconditionAsync(db, name, ifMatch, cancellationToken) is { } failed) return failed;
+        return Enqueued(await commands.DestroyAsync(name, cancellationToken));
+    }
+
+    private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> PreviewAsync(
+        string name, [FromBody] UpdateClusterRequest? request, ClusterCommands commands, CancellationToken cancellationToken) =>
+        Enqueued(await commands.PreviewAsync(name, request, cancellationToken));
+
+    private static async Task<Results<Ok<OperationListView>, ValidationProblem, ProblemHttpResult>> OperationsAsync(
+        string name, PortalDbContext db, HttpRequest http, [FromQuery] string? status, [FromQuery] string? kind,
+        [FromQuery] int? limit, [FromQuery] string? cursor, CancellationToken cancellationToken)
+    {
+        if (await ClusterQueries.FindAsync(db, name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
+        return await OperationLists.PageAsync(db, http, db.Operations.Where(o => o.ClusterId == cluster.Id),
+            new OperationFilter(status, kind, null, null, limit, cursor), cancellationToken);
+    }
+
+    /// <summary>An <c>If-Match</c> that names another version of the cluster answers 412: someone changed it since the caller looked.</summary>
+    private static async Task<ProblemHttpResult?> CheckPreconditionAsync(PortalDbContext db, string name, string? ifMatch, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(ifMatch)) return null;
+        var cluster = await ClusterQueries.FindAsync(db, name, cancellationToken);
+        if (cluster is null || cluster.Status == ClusterStatus.Destroyed) return ApiResults.NotFound($"No cluster named '{name}'.");
+        return ClusterETag.Matches(ifMatch, cluster)
+            ? null
+            : ApiResults.PreconditionFailed($"Cluster '{name}' changed since you read it: its ETag is now {ClusterETag.Of(cluster)}. Read it again and retry.");
+    }
+
+    private static async Task SetETagAsync(PortalDbContext db, string name, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (await ClusterQueries.FindAsync(db, name, cancellationToken) is { } cluster) response.Headers.ETag = ClusterETag.Of(cluster);
     }
 
     internal static Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult> Enqueued(CommandResult<ClusterOperationView> result) =>
@@ -62,6 +127,8 @@ public static class ClusterEndpoints
         };
 }
 
-public sealed record ClusterListView(IReadOnlyList<ClusterView> Items);
+/// <summary>A page of clusters; <see cref="Next"/> is the URL of the next page, null on the last.</summary>
+public sealed record ClusterListView(IReadOnlyList<ClusterView> Items, string? Next = null);
 
-public sealed record OperationListView(IReadOnlyList<OperationView> Items);
+/// <summary>A page of operations; <see cref="Next"/> is the URL of the next page, null on the last.</summary>
+public sealed record OperationListView(IReadOnlyList<OperationView> Items, string? Next = null);

@@ -15,13 +15,24 @@ public static class OperationEndpoints
     public static RouteGroupBuilder MapOperationEndpoints(this RouteGroupBuilder api)
     {
         var operations = api.MapGroup("/operations").WithTags("Operations");
-        operations.MapGet("/{id:guid}", GetAsync).WithName("GetOperation").WithSummary("Get an operation and its progress");
-        operations.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelOperation").WithSummary("Stop an operation at its next safe point");
-        operations.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryOperation").WithSummary("Run a failed or cancelled operation again");
+        operations.MapGet("/", ListAsync).WithName("ListOperations").WithSummary("List operations of every cluster, newest first");
+        operations.MapGet("/{id:guid}", GetAsync).WithName("GetOperation").WithSummary("Get an operation, its progress and, once finished, its result")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        operations.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelOperation").WithSummary("Stop an operation at its next safe point")
+            .Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        operations.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryOperation")
+            .WithSummary("Run a failed or cancelled operation again: refresh, then complete what is missing")
+            .Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         operations.MapGet("/{id:guid}/events", EventsAsync).WithName("GetOperationEvents")
-            .WithSummary("An operation's events: a JSON page, or a Server-Sent Events stream with Accept: text/event-stream");
+            .WithSummary("An operation's events: a JSON page, or a Server-Sent Events stream with Accept: text/event-stream")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
+
+    private static Task<Results<Ok<OperationListView>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        PortalDbContext db, HttpRequest http, [FromQuery] string? status, [FromQuery] string? kind, [FromQuery] string? team, [FromQuery] string? q,
+        [FromQuery] int? limit, [FromQuery] string? cursor, CancellationToken cancellationToken) =>
+        OperationLists.PageAsync(db, http, db.Operations, new OperationFilter(status, kind, team, q, limit, cursor), cancellationToken);
 
     private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetAsync(Guid id, PortalDbContext db, CancellationToken cancellationToken) =>
         await db.Operations.AsNoTracking().Include(o => o.Cluster).SingleOrDefaultAsync(o => o.Id == id, cancellationToken) is { } operation
@@ -49,7 +60,13 @@ public static class OperationEndpoints
     {
         if (!await db.Operations.AnyAsync(o => o.Id == id, cancellationToken)) return ApiResults.NotFound($"No operation {id}.");
         var cursor = after ?? 0;
-        if (http.Request.Headers["Last-Event-ID"] is [{ } lastEventId, ..] && int.TryParse(lastEventId, out var resumeFrom)) cursor = Math.Max(cursor, resumeFrom);
+        // A reconnecting EventSource sends the id of the last event it got; resume after it, or after ?after=, whichever is later.
+        if (http.Request.Headers["Last-Event-ID"] is [{ Length: > 0 } lastEventId, ..])
+        {
+            if (!int.TryParse(lastEventId, System.Globalization.NumberStyles.None, null, out var resumeFrom))
+                return ApiResults.Invalid("Last-Event-ID", "Last-Event-ID is the 'id' of a received event: a sequence number.");
+            cursor = Math.Max(cursor, resumeFrom);
+        }
         if (cursor < 0) return ApiResults.Invalid(new Dictionary<string, string[]> { ["after"] = ["'after' is a sequence number: 0 or more."] });
         if (limit is < 1 or > MaxPageSize) return ApiResults.Invalid(new Dictionary<string, string[]> { ["limit"] = [$"'limit' must be between 1 and {MaxPageSize}."] });
 
