@@ -15,6 +15,8 @@ public static class ApiExtensions
             PortalJson.Configure(options.SerializerOptions);
             // A misspelt field silently ignored would deploy something other than what was asked for.
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            // {"name":"a","name":"b"} means different things to different parsers; refuse it rather than pick one.
+            options.SerializerOptions.AllowDuplicateProperties = false;
         });
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddApiErrors();

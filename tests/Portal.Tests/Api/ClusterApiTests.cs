@@ -14,7 +14,7 @@ public sealed class ClusterApiTests : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Started on first use, so a test can change settings before.</summary>
-    private HttpClient _http => _client ??= _app.CreateClient();
+    private HttpClient _http => _client ??= _app.CreateApiClient();
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 

@@ -17,7 +17,7 @@ public abstract class PortalComponentContext : BunitContext
     protected PortalAppFactory App { get; } = new();
 
     /// <summary>The running portal's API, sharing the database and broadcaster with the rendered components.</summary>
-    protected HttpClient Api => _api ??= App.CreateClient();
+    protected HttpClient Api => _api ??= App.CreateApiClient();
     private HttpClient? _api;
 
     protected PortalComponentContext()

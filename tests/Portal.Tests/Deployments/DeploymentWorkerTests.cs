@@ -19,7 +19,7 @@ public sealed class DeploymentWorkerTests
         {
             first.Settings["Provisioning:Simulated:TimeScale"] = "0.05";
             dataDirectory = first.DataDirectory;
-            var http = first.CreateClient();
+            var http = first.CreateApiClient();
             operationId = (string)(await http.CreateClusterAsync(new { name = "interrupted" }))["operation"]!["id"]!;
             await WaitForProgressAsync(first, Guid.Parse(operationId), done => done >= 5);
         } // disposing stops the host: the worker stops at a safe point and hands the lease back
@@ -32,7 +32,7 @@ public sealed class DeploymentWorkerTests
         }
 
         await using var second = new PortalAppFactory(dataDirectory);
-        var client = second.CreateClient();
+        var client = second.CreateApiClient();
         var operation = await client.WaitForOperationAsync(operationId);
 
         Assert.Equal("succeeded", (string)operation["state"]!);
@@ -46,7 +46,7 @@ public sealed class DeploymentWorkerTests
     {
         await using var app = new PortalAppFactory();
         app.Settings["Provisioning:Simulated:TimeScale"] = "0.05";
-        var http = app.CreateClient();
+        var http = app.CreateApiClient();
         var operationId = Guid.Parse((string)(await http.CreateClusterAsync(new { name = "crashed" }))["operation"]!["id"]!);
         await WaitForProgressAsync(app, operationId, done => done >= 5);
 

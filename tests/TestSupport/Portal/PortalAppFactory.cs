@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -31,6 +34,7 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     {
         ["Provisioning:Simulated:TimeScale"] = "0",
         ["Deployments:PollInterval"] = "00:00:00.200",
+        ["Identity:BootstrapAdmin:ApiToken"] = ApiToken,
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -42,6 +46,24 @@ public class PortalAppFactory : WebApplicationFactory<Program>
 
     /// <summary>Keep the folder after disposal, so another instance can start on it.</summary>
     public bool KeepData { get; set; }
+
+    /// <summary>
+    /// The token every API test authenticates with. It is the bootstrap admin's token, so that once the
+    /// portal requires authentication the tests keep working; until then the portal ignores it.
+    /// </summary>
+    public const string ApiToken = "pat_test_0123456789abcdefghijklmnopqrstuv";
+
+    /// <summary>An HTTP client for the API that sends <see cref="ApiToken"/>: the one way tests call the API.</summary>
+    public HttpClient CreateApiClient() => CreateDefaultClient(new BearerTokenHandler(ApiToken));
+
+    /// <summary>Starts the portal on Kestrel at a free local port (for clients outside the process) and returns its base URL.</summary>
+    public string StartOnKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        return Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1").TrimEnd('/');
+    }
 
     public PortalDbContext CreateDbContext() =>
         Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext();
