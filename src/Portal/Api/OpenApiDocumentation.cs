@@ -12,6 +12,7 @@ namespace Portal.Api;
 internal static class OpenApiDocumentation
 {
     public const string BearerScheme = "Bearer";
+    private const string EventsOperationId = "GetOperationEvents";
 
     public static IServiceCollection AddPortalOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(options =>
@@ -57,6 +58,20 @@ internal static class OpenApiDocumentation
                         Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = IdempotencyMiddleware.MaxKeyLength },
                         Example = JsonValue.Create("0b5d8a52-3e4f-4c1e-9c53-2f7a8e1d6b90"),
                     });
+                }
+                // The events endpoint answers the same URL as a stream; the JSON page is inferred, the stream is not.
+                if (operation.OperationId == EventsOperationId && operation.Responses?["200"] is OpenApiResponse ok)
+                {
+                    ok.Content ??= new Dictionary<string, OpenApiMediaType>();
+                    ok.Content["text/event-stream"] = new OpenApiMediaType
+                    {
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            Description = "Server-Sent Events: `id` = sequence, `event` = type, `data` = the event as JSON; "
+                                + "a comment every 15 s; the stream closes after the operation's final event. Resume with Last-Event-ID or ?after=.",
+                        },
+                    };
                 }
                 if (Examples.TryGetValue(operation.OperationId ?? "", out var example)
                     && operation.RequestBody?.Content is { } content)

@@ -25,7 +25,7 @@ public static class OperationEndpoints
             .Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         operations.MapGet("/{id:guid}/events", EventsAsync).WithName("GetOperationEvents")
             .WithSummary("An operation's events: a JSON page, or a Server-Sent Events stream with Accept: text/event-stream")
-            .Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

@@ -43,8 +43,8 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
         }
         Assert.Empty(problems);
         Assert.NotNull(document["paths"]!["/api/v1/clusters/{name}"]!["patch"]!["responses"]!["412"]);
-        Assert.Contains(document["paths"]!["/api/v1/clusters/"]!["post"]!["parameters"]!.AsArray(), p => (string)p!["name"]! == "Idempotency-Key");
-        Assert.NotNull(document["paths"]!["/api/v1/clusters/"]!["post"]!["requestBody"]!["content"]!["application/json"]!["example"]);
+        Assert.Contains(document["paths"]!["/api/v1/clusters"]!["post"]!["parameters"]!.AsArray(), p => (string)p!["name"]! == "Idempotency-Key");
+        Assert.NotNull(document["paths"]!["/api/v1/clusters"]!["post"]!["requestBody"]!["content"]!["application/json"]!["example"]);
     }
 
     [Fact]
@@ -72,9 +72,9 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
     [Fact]
     public async Task ScalarReference_Served_AnswersHtml()
     {
-        var response = await _app.CreateApiClient().GetAsync("/scalar", Ct);
+        var response = await _app.CreateApiClient().GetAsync("/scalar/", Ct);
 
-        Assert.True(response.IsSuccessStatusCode, $"GET /scalar answered {(int)response.StatusCode}");
+        Assert.True(response.IsSuccessStatusCode, $"GET /scalar/ answered {(int)response.StatusCode}");
         Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
     }
 
