@@ -19,6 +19,7 @@ public static class ApiExtensions
             options.SerializerOptions.AllowDuplicateProperties = false;
         });
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection("Api")).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddApiErrors();
         builder.AddApiRateLimiting();
         builder.Services.AddPortalOpenApi();

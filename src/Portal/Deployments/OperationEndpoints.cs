@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -82,46 +81,3 @@ public static class OperationEndpoints
 
 /// <summary>A page of events; pass <see cref="Next"/> as <c>after</c> to continue.</summary>
 public sealed record EventPage(IReadOnlyList<EventView> Events, int Next);
-
-/// <summary>Writes events as <c>text/event-stream</c>: <c>id</c> = sequence, <c>event</c> = type, a heartbeat comment every 15 s.</summary>
-internal static class ServerSentEvents
-{
-    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
-
-    public static async Task StreamAsync(HttpContext http, IAsyncEnumerable<EventView> events, CancellationToken cancellationToken)
-    {
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no"; // nginx would otherwise buffer the stream
-        var gate = new SemaphoreSlim(1, 1);
-        async Task WriteAsync(string text)
-        {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                await http.Response.WriteAsync(text, cancellationToken);
-                await http.Response.Body.FlushAsync(cancellationToken);
-            }
-            finally { gate.Release(); }
-        }
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var heartbeat = Task.Run(async () =>
-        {
-            using var timer = new PeriodicTimer(Heartbeat);
-            while (await timer.WaitForNextTickAsync(stop.Token)) await WriteAsync(": heartbeat\n\n");
-        }, stop.Token);
-        try
-        {
-            await WriteAsync(": stream of operation events\n\n");
-            await foreach (var e in events)
-                await WriteAsync($"id: {e.Sequence}\nevent: {e.Type}\ndata: {JsonSerializer.Serialize(e, PortalJson.Options)}\n\n");
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
-        finally
-        {
-            await stop.CancelAsync();
-            try { await heartbeat; } catch (OperationCanceledException) { }
-        }
-    }
-}

@@ -68,6 +68,22 @@ public sealed class OperationEventStreamTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task EventStream_QuietOperation_SendsHeartbeatComments()
+    {
+        _app.Settings["Api:EventStreamHeartbeat"] = "00:00:00.200"; // 15 s in production
+        _app.Settings["Provisioning:Simulated:TimeScale"] = "1"; // slow enough that nothing happens for a while
+        var http = _app.CreateApiClient();
+        var operationId = (string)(await http.CreateClusterAsync(new { name = "quiet" }))["operation"]!["id"]!;
+
+        using var response = await http.OpenEventStreamAsync($"/api/v1/operations/{operationId}/events");
+        var heartbeats = 0;
+        await foreach (var e in response.ReadEventsAsync(Ct))
+            if (e.Comment == "heartbeat" && ++heartbeats == 2) break;
+
+        Assert.Equal(2, heartbeats);
+    }
+
+    [Fact]
     public async Task EventPage_WithoutEventStreamAccept_AnswersJsonPage()
     {
         var http = _app.CreateApiClient();
