@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -38,8 +39,13 @@ public static class ClusterEndpoints
         Enqueued(await commands.CreateAsync(request, cancellationToken));
 
     private static async Task<Results<Ok<ClusterListView>, ValidationProblem>> ListAsync(
-        PortalDbContext db, HttpRequest http, [FromQuery] string? status, [FromQuery] string? team, [FromQuery] string? q,
-        [FromQuery] int? limit, [FromQuery] string? cursor, CancellationToken cancellationToken)
+        PortalDbContext db, HttpRequest http,
+        [FromQuery, Description("Only clusters in this status (requested, provisioning, ready, failed, destroying, destroyed); all but destroyed when omitted.")] string? status,
+        [FromQuery, Description("Only clusters of this team.")] string? team,
+        [FromQuery, Description("Only clusters whose name contains this text.")] string? q,
+        [FromQuery, Description("Page size, 1 to 200; 50 when omitted.")] int? limit,
+        [FromQuery, Description("The cursor from the previous page's 'next' link.")] string? cursor,
+        CancellationToken cancellationToken)
     {
         if (!Pagination.TryRead(limit, cursor, 3, out var take, out var after, out var errors)) return ApiResults.Invalid(errors);
         if (!ApiQuery.TryParseEnum<ClusterStatus>(status, out var wanted))
@@ -93,8 +99,12 @@ public static class ClusterEndpoints
         Enqueued(await commands.PreviewAsync(name, request, cancellationToken));
 
     private static async Task<Results<Ok<OperationListView>, ValidationProblem, ProblemHttpResult>> OperationsAsync(
-        string name, PortalDbContext db, HttpRequest http, [FromQuery] string? status, [FromQuery] string? kind,
-        [FromQuery] int? limit, [FromQuery] string? cursor, CancellationToken cancellationToken)
+        string name, PortalDbContext db, HttpRequest http,
+        [FromQuery, Description("Only operations in this state (queued, running, succeeded, failed, cancelling, cancelled).")] string? status,
+        [FromQuery, Description("Only operations of this kind (create, update, preview, refresh, destroy).")] string? kind,
+        [FromQuery, Description("Page size, 1 to 200; 50 when omitted.")] int? limit,
+        [FromQuery, Description("The cursor from the previous page's 'next' link.")] string? cursor,
+        CancellationToken cancellationToken)
     {
         if (await ClusterQueries.FindAsync(db, name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
         return await OperationLists.PageAsync(db, http, db.Operations.Where(o => o.ClusterId == cluster.Id),

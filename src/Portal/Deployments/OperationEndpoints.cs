@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -29,8 +30,14 @@ public static class OperationEndpoints
     }
 
     private static Task<Results<Ok<OperationListView>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        PortalDbContext db, HttpRequest http, [FromQuery] string? status, [FromQuery] string? kind, [FromQuery] string? team, [FromQuery] string? q,
-        [FromQuery] int? limit, [FromQuery] string? cursor, CancellationToken cancellationToken) =>
+        PortalDbContext db, HttpRequest http,
+        [FromQuery, Description("Only operations in this state (queued, running, succeeded, failed, cancelling, cancelled).")] string? status,
+        [FromQuery, Description("Only operations of this kind (create, update, preview, refresh, destroy).")] string? kind,
+        [FromQuery, Description("Only operations of clusters of this team.")] string? team,
+        [FromQuery, Description("Only operations of clusters whose name contains this text.")] string? q,
+        [FromQuery, Description("Page size, 1 to 200; 50 when omitted.")] int? limit,
+        [FromQuery, Description("The cursor from the previous page's 'next' link.")] string? cursor,
+        CancellationToken cancellationToken) =>
         OperationLists.PageAsync(db, http, db.Operations, new OperationFilter(status, kind, team, q, limit, cursor), cancellationToken);
 
     private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetAsync(Guid id, PortalDbContext db, CancellationToken cancellationToken) =>
