@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Deployments;
 using TestSupport.Portal;
 
 namespace Portal.Tests.Api;
@@ -14,6 +16,7 @@ public sealed class OperationEventStreamTests : IAsyncDisposable
     public async Task EventStream_DroppedMidwayAndResumedWithLastEventId_DeliversEverySequenceOnceAndCloses()
     {
         _app.Settings["Provisioning:Simulated:TimeScale"] = "0.03";
+        _app.StartOnKestrel(); // a real socket, so that dropping the connection is a real disconnect
         var http = _app.CreateApiClient();
         var operationId = (string)(await http.CreateClusterAsync(new { name = "streamed" }))["operation"]!["id"]!;
         var url = $"/api/v1/operations/{operationId}/events";
@@ -30,6 +33,9 @@ public sealed class OperationEventStreamTests : IAsyncDisposable
             }
         } // the connection drops mid-operation
         Assert.DoesNotContain(received, e => e.Type == "summary");
+        var broadcaster = _app.Services.GetRequiredService<OperationBroadcaster>();
+        for (var i = 0; i < 100 && broadcaster.SubscriberCount > 0; i++) await Task.Delay(50, Ct);
+        Assert.Equal(0, broadcaster.SubscriberCount); // the server noticed and let go of the dropped stream
         var state = (string)(await http.GetJsonAsync($"/api/v1/operations/{operationId}"))["state"]!;
         Assert.True(state is "queued" or "running", $"the operation already {state}; the test proves nothing");
 
