@@ -31,7 +31,7 @@ follow() {
 echo "==> creating cluster $NAME"
 api -D "$headers" -X POST "$PORTAL_URL/api/v1/clusters" \
   -H 'Content-Type: application/json' \
-  -H "Idempotency-Key: create-$NAME" \
+  -H "Idempotency-Key: $NAME-$(date +%s)-$$" \
   -d "{\"name\": \"$NAME\", \"clientCount\": 3}"
 echo
 create="$(location)"

@@ -183,6 +183,16 @@ public sealed class ClusterChangeApiTests : IAsyncDisposable
     }
 
     [Fact]
+    public void Startup_InvalidRateLimit_StopsWithTheOptionNamed()
+    {
+        _app.Settings["RateLimiting:PermitsPerMinute"] = "0";
+
+        var error = Assert.ThrowsAny<Exception>(() => _app.CreateApiClient());
+
+        Assert.Contains("PermitsPerMinute", error.ToString());
+    }
+
+    [Fact]
     public async Task Api_UnknownRouteAndWrongMethod_AnswerProblems()
     {
         var unknown = await Http.GetAsync("/api/v1/widgets", Ct);

@@ -59,6 +59,26 @@ public sealed class IdempotencyTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task CreateCluster_KeyOlderThan24Hours_IsForgottenAndCanBeUsedAgain()
+    {
+        var http = _app.CreateApiClient();
+        await PostAsync(http, "/api/v1/clusters", "key-old", """{"name":"yesterday"}""");
+        await using (var db = _app.CreateDbContext())
+        {
+            var record = await db.IdempotencyKeys.SingleAsync(Ct);
+            record.CreatedAt -= TimeSpan.FromHours(25);
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var response = await PostAsync(http, "/api/v1/clusters", "key-old", """{"name":"today"}""");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.Status);
+        Assert.False(response.Replayed);
+        await using var after = _app.CreateDbContext();
+        Assert.Equal(["today", "yesterday"], await after.Clusters.Select(c => c.Name).OrderBy(n => n).ToListAsync(Ct));
+    }
+
+    [Fact]
     public async Task CreateCluster_InvalidRequestWithKey_ReplaysTheSameProblem()
     {
         var http = _app.CreateApiClient();
