@@ -111,7 +111,11 @@ public static class ClusterEndpoints
             new OperationFilter(status, kind, null, null, limit, cursor), cancellationToken);
     }
 
-    /// <summary>An <c>If-Match</c> that names another version of the cluster answers 412: someone changed it since the caller looked.</summary>
+    /// <summary>
+    /// An <c>If-Match</c> that names another version of the cluster answers 412: someone changed it since the caller looked.
+    /// Checked just before the command rather than inside its transaction: the row changes only when an operation
+    /// finishes, and while one is active the one-active-operation index refuses the command with 409 anyway.
+    /// </summary>
     private static async Task<ProblemHttpResult?> CheckPreconditionAsync(PortalDbContext db, string name, string? ifMatch, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(ifMatch)) return null;
