@@ -148,4 +148,29 @@ public sealed class BadInputTests : IAsyncDisposable
         Assert.Equal(0, await db.Operations.CountAsync(Ct));
         Assert.Equal(0, await db.IdempotencyKeys.CountAsync(Ct));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CreateCluster_ChunkedOversizedBodyOnKestrel_Answers413Problem(bool withIdempotencyKey)
+    {
+        _app.StartOnKestrel(); // the body size limit of a real server, for a body that announces no length
+        var http = _app.CreateApiClient();
+        var body = "{\"name\":\"alpha\",\"team\":\"" + new string('a', 100 * 1024) + "\"}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/clusters")
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(body))),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TransferEncodingChunked = true;
+        if (withIdempotencyKey) request.Headers.Add("Idempotency-Key", "chunked");
+
+        using var response = await http.SendAsync(request, Ct);
+
+        Assert.Equal(413, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        await using var db = _app.CreateDbContext();
+        Assert.Equal(0, await db.Clusters.CountAsync(Ct));
+        Assert.Equal(0, await db.IdempotencyKeys.CountAsync(Ct));
+    }
 }
