@@ -29,6 +29,7 @@ app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"),
     ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
 app.UseAuthentication();
 app.UseAuthorization();
+app.UsePortalApi(); // after authentication: limits and idempotency keys are per caller
 app.UseAntiforgery();
 
 app.MapAccountEndpoints();

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Portal.Auditing;
 using Portal.Clusters;
@@ -20,17 +18,40 @@ public static class ApiExtensions
             PortalJson.Configure(options.SerializerOptions);
             // A misspelt field silently ignored would deploy something other than what was asked for.
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            // {"name":"a","name":"b"} means different things to different parsers; refuse it rather than pick one.
+            options.SerializerOptions.AllowDuplicateProperties = false;
         });
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<BadRequestHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection("Api")).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddApiErrors();
+        builder.AddApiRateLimiting();
+        builder.Services.AddPortalOpenApi();
         return builder;
+    }
+
+    /// <summary>The API's middleware, for <c>/api</c> requests only: problem responses, body limit, rate limit, idempotency.</summary>
+    public static WebApplication UsePortalApi(this WebApplication app)
+    {
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/api"), api =>
+        {
+            api.UseApiErrors();
+            api.UseRateLimiter();
+            api.UseMiddleware<IdempotencyMiddleware>();
+        });
+        return app;
     }
 
     public static WebApplication MapPortalApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api/v1").AddEndpointFilter<CookieAntiforgeryFilter>();
+        var api = app.MapGroup("/api/v1")
+            .AddEndpointFilter<CookieAntiforgeryFilter>()
+            .RequireRateLimiting(ApiRateLimiting.Policy)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
         api.MapGet("/antiforgery", (HttpContext http, IAntiforgery antiforgery) =>
             {
                 var tokens = antiforgery.GetAndStoreTokens(http);
@@ -45,30 +66,5 @@ public static class ApiExtensions
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference().AllowAnonymous();
         return app;
-    }
-
-    /// <summary>Unreadable bodies (broken JSON, wrong types, unknown fields) answer 400 problem+json saying what is wrong.</summary>
-    private sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
-    {
-        public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
-        {
-            if (exception is not BadHttpRequestException bad) return false;
-            http.Response.StatusCode = bad.StatusCode;
-            var detail = bad.InnerException is JsonException json
-                ? $"The request body is not valid: {json.Message}"
-                : bad.Message;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = http,
-                ProblemDetails =
-                {
-                    Status = bad.StatusCode,
-                    Title = "Bad request",
-                    Type = ApiResults.ProblemTypeBase + "bad-request",
-                    Detail = detail,
-                },
-                Exception = exception,
-            });
-        }
     }
 }

@@ -13,7 +13,7 @@ namespace Portal.Clusters;
 /// the caller may see the cluster (others are told it does not exist), stores the change, its
 /// operation and its audit entry in one transaction, and then wakes the worker.
 /// </summary>
-public sealed class ClusterCommands(
+public sealed partial class ClusterCommands(
     IDbContextFactory<PortalDbContext> dbFactory,
     ClusterRequestValidator validator,
     DeploymentEngines engines,
@@ -119,6 +119,7 @@ public sealed class ClusterCommands(
         if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
             return await DeniedAsync<ClusterOperationView>(db, caller, action, "cluster", name, $"No cluster named '{name}'.", cancellationToken);
         var operation = NewOperation(cluster, kind, specJson ?? cluster.SpecJson, time.GetUtcNow());
+        operation.RetryOfId = retryOf;
         try
         {
             await using var scope = await audit.BeginAsync(db, cancellationToken);

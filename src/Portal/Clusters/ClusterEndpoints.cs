@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Portal.Api;
 using Portal.Data;
+using Portal.Deployments;
 using Portal.Identity;
 
 namespace Portal.Clusters;
@@ -13,12 +15,26 @@ public static class ClusterEndpoints
     {
         var clusters = api.MapGroup("/clusters").WithTags("Clusters").RequireAuthorization(Policies.ClustersRead);
         clusters.MapPost("/", CreateAsync).WithName("CreateCluster").WithSummary("Request a new dual-AZ Consul cluster")
-            .RequireAuthorization(Policies.ClustersWrite);
-        clusters.MapGet("/", ListAsync).WithName("ListClusters").WithSummary("List the clusters of your teams (admins: all)");
-        clusters.MapGet("/{name}", GetAsync).WithName("GetCluster").WithSummary("Get a cluster");
+            .RequireAuthorization(Policies.ClustersWrite).Idempotent()
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        clusters.MapGet("/", ListAsync).WithName("ListClusters").WithSummary("List your teams' clusters (admins: all), by name, a page at a time");
+        clusters.MapGet("/{name}", GetAsync).WithName("GetCluster").WithSummary("Get a cluster; its ETag guards PATCH and DELETE")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        clusters.MapPatch("/{name}", UpdateAsync).WithName("UpdateCluster").WithSummary("Change the client count or Consul version; enqueues an update")
+            .RequireAuthorization(Policies.ClustersWrite)
+            .Accepts<UpdateClusterRequest>("application/merge-patch+json", "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         clusters.MapDelete("/{name}", DestroyAsync).WithName("DestroyCluster").WithSummary("Destroy a cluster and every resource it has")
-            .RequireAuthorization(Policies.ClustersWrite);
-        clusters.MapGet("/{name}/operations", OperationsAsync).WithName("ListClusterOperations").WithSummary("List a cluster's operations, newest first");
+            .RequireAuthorization(Policies.ClustersWrite)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        clusters.MapPost("/{name}/preview", PreviewAsync).WithName("PreviewCluster")
+            .WithSummary("Compute what deploying the cluster's spec (or a change to it) would create and delete; changes nothing")
+            .RequireAuthorization(Policies.ClustersWrite)
+            .Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        clusters.MapGet("/{name}/operations", OperationsAsync).WithName("ListClusterOperations").WithSummary("List a cluster's operations, newest first")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
@@ -26,33 +42,99 @@ public static class ClusterEndpoints
         CreateClusterRequest request, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken) =>
         Enqueued(await commands.CreateAsync(await http.CallerAsync(), request, cancellationToken));
 
-    private static async Task<Ok<ClusterListView>> ListAsync(
-        HttpContext http, PortalDbContext db, [FromQuery] Data.ClusterStatus? status, [FromQuery] string? team, [FromQuery] string? q, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ClusterListView>, ValidationProblem>> ListAsync(
+        PortalDbContext db, HttpRequest http,
+        [FromQuery, Description("Only clusters in this status (requested, provisioning, ready, failed, destroying, destroyed); all but destroyed when omitted.")] string? status,
+        [FromQuery, Description("Only clusters of this team.")] string? team,
+        [FromQuery, Description("Only clusters whose name contains this text.")] string? q,
+        [FromQuery, Description("Page size, 1 to 200; 50 when omitted.")] int? limit,
+        [FromQuery, Description("The cursor from the previous page's 'next' link.")] string? cursor,
+        CancellationToken cancellationToken)
     {
-        var query = db.Clusters.AsNoTracking().VisibleTo(await http.CallerAsync());
-        if (status is { } s) query = query.Where(c => c.Status == s);
-        else query = query.Where(c => c.Status != Data.ClusterStatus.Destroyed);
+        if (!Pagination.TryRead(limit, cursor, 3, out var take, out var after, out var errors)) return ApiResults.Invalid(errors);
+        if (!ApiQuery.TryParseEnum<ClusterStatus>(status, out var wanted))
+            return ApiResults.Invalid("status", $"'status' is one of: {ApiQuery.Names<ClusterStatus>()}.");
+        if (q is { Length: > 64 }) return ApiResults.Invalid("q", "'q' is at most 64 characters.");
+
+        var query = db.Clusters.AsNoTracking().VisibleTo(await http.HttpContext.CallerAsync());
+        query = wanted is { } s ? query.Where(c => c.Status == s) : query.Where(c => c.Status != ClusterStatus.Destroyed);
         if (!string.IsNullOrWhiteSpace(team)) query = query.Where(c => c.Team == team);
         if (!string.IsNullOrWhiteSpace(q)) query = query.Where(c => c.Name.Contains(q));
-        var rows = await query.OrderBy(c => c.Name).ThenBy(c => c.Id).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new ClusterListView(rows.Select(ClusterView.From).ToList()));
+        if (after is [var name, var ticks, var id])
+        {
+            if (!long.TryParse(ticks, out var createdTicks) || !Guid.TryParse(id, out var lastId))
+                return ApiResults.Invalid("cursor", "'cursor' is not a cursor of this list.");
+            var createdAt = new DateTimeOffset(createdTicks, TimeSpan.Zero);
+            query = query.Where(c => string.Compare(c.Name, name) > 0
+                || (c.Name == name && (c.CreatedAt > createdAt || (c.CreatedAt == createdAt && c.Id.CompareTo(lastId) > 0))));
+        }
+        var rows = await query.OrderBy(c => c.Name).ThenBy(c => c.CreatedAt).ThenBy(c => c.Id).Take(take + 1).ToListAsync(cancellationToken);
+        var page = rows.Take(take).ToList();
+        var next = Pagination.NextLink(http, page, take, rows.Count > take, c => Pagination.Encode(c.Name, c.CreatedAt.UtcTicks.ToString(), c.Id.ToString()));
+        return TypedResults.Ok(new ClusterListView(page.Select(ClusterView.From).ToList(), next));
     }
 
-    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetAsync(string name, HttpContext http, PortalDbContext db, CancellationToken cancellationToken) =>
-        await ClusterQueries.FindAsync(db, await http.CallerAsync(), name, cancellationToken) is { } cluster
-            ? TypedResults.Ok(ClusterView.From(cluster))
-            : ApiResults.NotFound($"No cluster named '{name}'.");
+    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetAsync(string name, PortalDbContext db, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (await ClusterQueries.FindAsync(db, await response.HttpContext.CallerAsync(), name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
+        response.Headers.ETag = ClusterETag.Of(cluster);
+        return TypedResults.Ok(ClusterView.From(cluster));
+    }
+
+    private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string name, UpdateClusterRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
+        PortalDbContext db, ClusterCommands commands, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var caller = await response.HttpContext.CallerAsync();
+        if (await CheckPreconditionAsync(db, caller, name, ifMatch, cancellationToken) is { } failed) return failed;
+        var result = Enqueued(await commands.UpdateAsync(caller, name, request, cancellationToken));
+        await SetETagAsync(db, caller, name, response, cancellationToken);
+        return result;
+    }
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> DestroyAsync(
-        string name, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken) =>
-        Enqueued(await commands.DestroyAsync(await http.CallerAsync(), name, cancellationToken));
-
-    private static async Task<Results<Ok<OperationListView>, ProblemHttpResult>> OperationsAsync(string name, HttpContext http, PortalDbContext db, CancellationToken cancellationToken)
+        string name, [FromHeader(Name = "If-Match")] string? ifMatch, HttpContext http, PortalDbContext db, ClusterCommands commands, CancellationToken cancellationToken)
     {
-        if (await ClusterQueries.FindAsync(db, await http.CallerAsync(), name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
-        var operations = await db.Operations.AsNoTracking().Where(o => o.ClusterId == cluster.Id)
-            .OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new OperationListView(operations.Select(o => OperationView.From(o, cluster.Name)).ToList()));
+        var caller = await http.CallerAsync();
+        if (await CheckPreconditionAsync(db, caller, name, ifMatch, cancellationToken) is { } failed) return failed;
+        return Enqueued(await commands.DestroyAsync(caller, name, cancellationToken));
+    }
+
+    private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> PreviewAsync(
+        string name, [FromBody] UpdateClusterRequest? request, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken) =>
+        Enqueued(await commands.PreviewAsync(await http.CallerAsync(), name, request, cancellationToken));
+
+    private static async Task<Results<Ok<OperationListView>, ValidationProblem, ProblemHttpResult>> OperationsAsync(
+        string name, PortalDbContext db, HttpRequest http,
+        [FromQuery, Description("Only operations in this state (queued, running, succeeded, failed, cancelling, cancelled).")] string? status,
+        [FromQuery, Description("Only operations of this kind (create, update, preview, refresh, destroy).")] string? kind,
+        [FromQuery, Description("Page size, 1 to 200; 50 when omitted.")] int? limit,
+        [FromQuery, Description("The cursor from the previous page's 'next' link.")] string? cursor,
+        CancellationToken cancellationToken)
+    {
+        if (await ClusterQueries.FindAsync(db, await http.HttpContext.CallerAsync(), name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
+        return await OperationLists.PageAsync(db, http, db.Operations.Where(o => o.ClusterId == cluster.Id),
+            new OperationFilter(status, kind, null, null, limit, cursor), cancellationToken);
+    }
+
+    /// <summary>
+    /// An <c>If-Match</c> that names another version of the cluster answers 412: someone changed it since the caller looked.
+    /// Checked just before the command rather than inside its transaction: the row changes only when an operation
+    /// finishes, and while one is active the one-active-operation index refuses the command with 409 anyway.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> CheckPreconditionAsync(PortalDbContext db, Caller caller, string name, string? ifMatch, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(ifMatch)) return null;
+        var cluster = await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
+        if (cluster is null || cluster.Status == ClusterStatus.Destroyed) return ApiResults.NotFound($"No cluster named '{name}'.");
+        return ClusterETag.Matches(ifMatch, cluster)
+            ? null
+            : ApiResults.PreconditionFailed($"Cluster '{name}' changed since you read it: its ETag is now {ClusterETag.Of(cluster)}. Read it again and retry.");
+    }
+
+    private static async Task SetETagAsync(PortalDbContext db, Caller caller, string name, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (await ClusterQueries.FindAsync(db, caller, name, cancellationToken) is { } cluster) response.Headers.ETag = ClusterETag.Of(cluster);
     }
 
     internal static Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult> Enqueued(CommandResult<ClusterOperationView> result) =>
@@ -65,6 +147,8 @@ public static class ClusterEndpoints
         };
 }
 
-public sealed record ClusterListView(IReadOnlyList<ClusterView> Items);
+/// <summary>A page of clusters; <see cref="Next"/> is the URL of the next page, null on the last.</summary>
+public sealed record ClusterListView(IReadOnlyList<ClusterView> Items, string? Next = null);
 
-public sealed record OperationListView(IReadOnlyList<OperationView> Items);
+/// <summary>A page of operations; <see cref="Next"/> is the URL of the next page, null on the last.</summary>
+public sealed record OperationListView(IReadOnlyList<OperationView> Items, string? Next = null);

@@ -70,6 +70,30 @@ public sealed partial class ClusterRequestValidator(
         return await db.Teams.AnyAsync(t => t.Name == team, cancellationToken);
     }
 
+    /// <summary>
+    /// Validates a change of a running cluster by the same rules as a create: the current spec with
+    /// the changed fields. Name and address range stay, so other clusters cannot conflict.
+    /// </summary>
+    public ClusterSpecValidation ValidateChange(ClusterSpec current, UpdateClusterRequest change)
+    {
+        var input = new ClusterSpecInput
+        {
+            Name = current.Name,
+            Region = current.Region,
+            AvailabilityZones = [.. current.AvailabilityZones],
+            VpcCidr = current.VpcCidr,
+            ServerInstanceType = current.ServerInstanceType,
+            ClientInstanceType = current.ClientInstanceType,
+            ServersPerAz = current.ServersPerAz,
+            ClientCount = change.ClientCount ?? current.ClientCount,
+            ConsulVersion = change.ConsulVersion ?? current.ConsulVersion,
+            AdminCidr = current.AdminCidr,
+            LogRetentionDays = current.LogRetentionDays,
+            TimeToLiveHours = current.TimeToLiveHours,
+        };
+        return ClusterSpecValidator.Validate(input, options.Value.Catalog, []);
+    }
+
     /// <summary>Clusters that hold a name and an address range; a destroyed one holds neither.</summary>
     private async Task<IReadOnlyCollection<ExistingCluster>> ExistingClustersAsync(CancellationToken cancellationToken)
     {

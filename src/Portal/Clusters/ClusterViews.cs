@@ -37,14 +37,18 @@ public sealed record OperationView(
     int Attempt,
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt)
+    DateTimeOffset? FinishedAt,
+    JsonNode? Result = null,
+    Guid? RetryOf = null)
 {
     public static OperationView From(Operation o, string clusterName) => new(
         o.Id, clusterName, o.Kind, o.State,
         new ProgressView(o.ProgressTotal, o.ProgressDone, o.ProgressFailed),
         o.Error,
         o.FailedResourcesJson is null ? [] : JsonSerializer.Deserialize<List<string>>(o.FailedResourcesJson)!,
-        o.Attempt, o.CreatedAt, o.StartedAt, o.FinishedAt);
+        o.Attempt, o.CreatedAt, o.StartedAt, o.FinishedAt,
+        o.ResultJson is null ? null : JsonNode.Parse(o.ResultJson),
+        o.RetryOfId);
 }
 
 /// <summary>The answer to a request that enqueued work on a cluster.</summary>

@@ -56,6 +56,12 @@ public sealed class Operation
     /// <summary>The highest event sequence stored so far; the next event gets this plus one.</summary>
     public int LastSequence { get; set; }
 
+    /// <summary>What a finished operation found, as JSON; a preview stores its change summary here.</summary>
+    public string? ResultJson { get; set; }
+
+    /// <summary>The failed or cancelled operation this one retries; a retry refreshes before it runs again.</summary>
+    public Guid? RetryOfId { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }

@@ -20,6 +20,7 @@ public static class DeploymentExtensions
         services.AddSingleton<OperationEventFeed>();
         services.AddSingleton<WorkSignal>();
         services.AddSingleton<OperationRunner>();
+        services.AddSingleton<PlanPreview>();
         services.AddSingleton<DeploymentWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeploymentWorker>());
 

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -16,14 +16,34 @@ public static class OperationEndpoints
     public static RouteGroupBuilder MapOperationEndpoints(this RouteGroupBuilder api)
     {
         var operations = api.MapGroup("/operations").WithTags("Operations").RequireAuthorization(Policies.ClustersRead);
-        operations.MapGet("/{id:guid}", GetAsync).WithName("GetOperation").WithSummary("Get an operation and its progress");
+        operations.MapGet("/", ListAsync).WithName("ListOperations").WithSummary("List operations of every cluster, newest first");
+        operations.MapGet("/{id:guid}", GetAsync).WithName("GetOperation").WithSummary("Get an operation, its progress and, once finished, its result")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         operations.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelOperation").WithSummary("Stop an operation at its next safe point")
-            .RequireAuthorization(Policies.ClustersWrite);
-        operations.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryOperation").WithSummary("Run a failed or cancelled operation again")
-            .RequireAuthorization(Policies.ClustersWrite);
+            .RequireAuthorization(Policies.ClustersWrite).Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        operations.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryOperation")
+            .WithSummary("Run a failed or cancelled operation again: refresh, then complete what is missing")
+            .RequireAuthorization(Policies.ClustersWrite).Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         operations.MapGet("/{id:guid}/events", EventsAsync).WithName("GetOperationEvents")
-            .WithSummary("An operation's events: a JSON page, or a Server-Sent Events stream with Accept: text/event-stream");
+            .WithSummary("An operation's events: a JSON page, or a Server-Sent Events stream with Accept: text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
+    }
+
+    private static async Task<Results<Ok<OperationListView>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        PortalDbContext db, HttpRequest http,
+        [FromQuery, Description("Only operations in this state (queued, running, succeeded, failed, cancelling, cancelled).")] string? status,
+        [FromQuery, Description("Only operations of this kind (create, update, preview, refresh, destroy).")] string? kind,
+        [FromQuery, Description("Only operations of clusters of this team.")] string? team,
+        [FromQuery, Description("Only operations of clusters whose name contains this text.")] string? q,
+        [FromQuery, Description("Page size, 1 to 200; 50 when omitted.")] int? limit,
+        [FromQuery, Description("The cursor from the previous page's 'next' link.")] string? cursor,
+        CancellationToken cancellationToken)
+    {
+        var caller = await http.HttpContext.CallerAsync();
+        var teams = caller.Teams.ToArray();
+        var visible = caller.IsAdmin ? db.Operations : db.Operations.Where(o => teams.Contains(o.Cluster.Team));
+        return await OperationLists.PageAsync(db, http, visible, new OperationFilter(status, kind, team, q, limit, cursor), cancellationToken);
     }
 
     private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetAsync(Guid id, HttpContext http, PortalDbContext db, CancellationToken cancellationToken) =>
@@ -60,7 +80,13 @@ public static class OperationEndpoints
     {
         if (await FindVisibleAsync(id, http, db, cancellationToken) is null) return ApiResults.NotFound($"No operation {id}.");
         var cursor = after ?? 0;
-        if (http.Request.Headers["Last-Event-ID"] is [{ } lastEventId, ..] && int.TryParse(lastEventId, out var resumeFrom)) cursor = Math.Max(cursor, resumeFrom);
+        // A reconnecting EventSource sends the id of the last event it got; resume after it, or after ?after=, whichever is later.
+        if (http.Request.Headers["Last-Event-ID"] is [{ Length: > 0 } lastEventId, ..])
+        {
+            if (!int.TryParse(lastEventId, System.Globalization.NumberStyles.None, null, out var resumeFrom))
+                return ApiResults.Invalid("Last-Event-ID", "Last-Event-ID is the 'id' of a received event: a sequence number.");
+            cursor = Math.Max(cursor, resumeFrom);
+        }
         if (cursor < 0) return ApiResults.Invalid(new Dictionary<string, string[]> { ["after"] = ["'after' is a sequence number: 0 or more."] });
         if (limit is < 1 or > MaxPageSize) return ApiResults.Invalid(new Dictionary<string, string[]> { ["limit"] = [$"'limit' must be between 1 and {MaxPageSize}."] });
 
@@ -76,46 +102,3 @@ public static class OperationEndpoints
 
 /// <summary>A page of events; pass <see cref="Next"/> as <c>after</c> to continue.</summary>
 public sealed record EventPage(IReadOnlyList<EventView> Events, int Next);
-
-/// <summary>Writes events as <c>text/event-stream</c>: <c>id</c> = sequence, <c>event</c> = type, a heartbeat comment every 15 s.</summary>
-internal static class ServerSentEvents
-{
-    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
-
-    public static async Task StreamAsync(HttpContext http, IAsyncEnumerable<EventView> events, CancellationToken cancellationToken)
-    {
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no"; // nginx would otherwise buffer the stream
-        var gate = new SemaphoreSlim(1, 1);
-        async Task WriteAsync(string text)
-        {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                await http.Response.WriteAsync(text, cancellationToken);
-                await http.Response.Body.FlushAsync(cancellationToken);
-            }
-            finally { gate.Release(); }
-        }
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var heartbeat = Task.Run(async () =>
-        {
-            using var timer = new PeriodicTimer(Heartbeat);
-            while (await timer.WaitForNextTickAsync(stop.Token)) await WriteAsync(": heartbeat\n\n");
-        }, stop.Token);
-        try
-        {
-            await WriteAsync(": stream of operation events\n\n");
-            await foreach (var e in events)
-                await WriteAsync($"id: {e.Sequence}\nevent: {e.Type}\ndata: {JsonSerializer.Serialize(e, PortalJson.Options)}\n\n");
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
-        finally
-        {
-            await stop.CancelAsync();
-            try { await heartbeat; } catch (OperationCanceledException) { }
-        }
-    }
-}

@@ -10,6 +10,8 @@ namespace Portal.Deployments;
 /// </summary>
 public sealed class OperationEventFeed(IDbContextFactory<PortalDbContext> dbFactory, OperationBroadcaster broadcaster)
 {
+    private const int PageSize = 1000;
+
     public async Task<IReadOnlyList<EventView>> PageAsync(Guid operationId, int after, int limit, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -31,12 +33,14 @@ public sealed class OperationEventFeed(IDbContextFactory<PortalDbContext> dbFact
         {
             // Read what is stored first; the subscription catches anything stored meanwhile.
             var (ended, lastSequence) = await StatusAsync(operationId, cancellationToken);
-            foreach (var stored in await PageAsync(operationId, cursor, 1000, cancellationToken))
+            var stored = await PageAsync(operationId, cursor, PageSize, cancellationToken);
+            foreach (var e in stored)
             {
-                cursor = stored.Sequence;
-                yield return stored;
+                cursor = e.Sequence;
+                yield return e;
             }
             if (ended && cursor >= lastSequence) yield break;
+            if (stored.Count == PageSize) continue; // more is stored already: no reason to wait
 
             // Wake on the next update; a stored batch is replayed from the database, never from memory, to keep order.
             // Also wake now and then: a recovery by another process publishes nothing here.

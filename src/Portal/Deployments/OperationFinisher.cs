@@ -52,7 +52,13 @@ internal static class OperationFinisher
             operation.LeaseExpiresAt = null;
             if (operation.Kind == OperationKind.Destroy && result.Outcome == DeploymentOutcome.Succeeded)
                 operation.ProgressTotal = operation.ProgressDone;
-            ApplyToCluster(operation, result, now);
+            if (operation.Kind == OperationKind.Preview)
+            {
+                // A preview changes nothing: its findings are the operation's result, not the cluster's outputs.
+                operation.ResultJson = result.Outputs?.ToJsonString();
+                if (result.Outcome == DeploymentOutcome.Succeeded) operation.ProgressDone = operation.ProgressTotal;
+            }
+            else ApplyToCluster(operation, result, now);
         }
         await db.SaveChangesAsync();
         await transaction.CommitAsync();

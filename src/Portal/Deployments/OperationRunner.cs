@@ -16,6 +16,7 @@ internal sealed class OperationRunner(
     DeploymentEngines engines,
     OperationBroadcaster broadcaster,
     GossipKeyProtector gossipKeys,
+    PlanPreview preview,
     IOptions<DeploymentOptions> options,
     TimeProvider time,
     ILogger<OperationRunner> logger)
@@ -79,12 +80,14 @@ internal sealed class OperationRunner(
             ?? throw new InvalidOperationException($"Cluster '{cluster.Name}' was deployed by the {cluster.Engine} engine, which this portal is not configured to run (Provisioning:Engine).");
         var faults = cluster.SimulationJson is null ? null : JsonSerializer.Deserialize<SimulatedFaults>(cluster.SimulationJson, PortalJson.Options);
         // Faults belong to the create request: they hit its first run only, so that retry shows recovery.
-        var context = new DeploymentContext(cluster.Name, operation.Attempt > 1, gossipKey,
+        // A retry counts as resumed: the engine refreshes its state first, then completes what is missing.
+        var context = new DeploymentContext(cluster.Name, operation.Attempt > 1 || operation.RetryOfId is not null, gossipKey,
             operation.Kind == OperationKind.Create && operation.Attempt == 1 && firstOfCluster ? faults : null);
         return operation.Kind switch
         {
             OperationKind.Destroy => engine.DestroyAsync(plan, context, sink, token),
             OperationKind.Refresh => engine.RefreshAsync(plan, context, sink, token),
+            OperationKind.Preview => preview.RunAsync(engine, plan, context, sink, token),
             _ => engine.UpAsync(plan, context, sink, token),
         };
     }

@@ -5,6 +5,16 @@ using Portal;
 
 namespace TestSupport.Portal;
 
+/// <summary>Adds <c>Authorization: Bearer</c> to every request: how the tests authenticate, in one place.</summary>
+public sealed class BearerTokenHandler(string token) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.Authorization ??= new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return base.SendAsync(request, cancellationToken);
+    }
+}
+
 /// <summary>Small helpers over the REST API, shared by the API, worker and end-to-end tests.</summary>
 public static class ApiClient
 {

@@ -1,5 +1,8 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -48,8 +51,7 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     /// <summary>An API client authenticated as the bootstrap admin, with the default team in place.</summary>
     public HttpClient CreateApiClient()
     {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        var client = CreateDefaultClient(new BearerTokenHandler(AdminToken));
         if (!_teamCreated)
         {
             var response = client.PostAsJsonAsync("/api/v1/teams", new { name = DefaultTeam, displayName = "Platform" }).GetAwaiter().GetResult();
@@ -78,6 +80,18 @@ public class PortalAppFactory : WebApplicationFactory<Program>
 
     /// <summary>Keep the folder after disposal, so another instance can start on it.</summary>
     public bool KeepData { get; set; }
+
+    /// <summary>The token API tests authenticate with: the bootstrap admin's.</summary>
+    public const string ApiToken = AdminToken;
+
+    /// <summary>Starts the portal on Kestrel at a free local port (for clients outside the process) and returns its base URL.</summary>
+    public string StartOnKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        return Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1").TrimEnd('/');
+    }
 
     public PortalDbContext CreateDbContext() =>
         Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext();

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Portal.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class IdentityAndAudit : Migration
+    public partial class Initial : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -77,6 +77,64 @@ namespace Portal.Data.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_AuditEntries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Clusters",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Team = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    SpecJson = table.Column<string>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Engine = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    OutputsJson = table.Column<string>(type: "TEXT", nullable: true),
+                    ProtectedGossipKey = table.Column<string>(type: "TEXT", nullable: false),
+                    SimulationJson = table.Column<string>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Clusters", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "IdempotencyKeys",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Caller = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Key = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    RequestHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    StatusCode = table.Column<int>(type: "INTEGER", nullable: true),
+                    Location = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: true),
+                    ContentType = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Body = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_IdempotencyKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SimulatedResources",
+                columns: table => new
+                {
+                    Stack = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Type = table.Column<string>(type: "TEXT", nullable: false),
+                    ResourceId = table.Column<string>(type: "TEXT", nullable: false),
+                    OutputsJson = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SimulatedResources", x => new { x.Stack, x.Name });
                 });
 
             migrationBuilder.CreateTable(
@@ -226,6 +284,41 @@ namespace Portal.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Operations",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ClusterId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    State = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    SpecJson = table.Column<string>(type: "TEXT", nullable: false),
+                    LeaseOwner = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    LeaseExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Attempt = table.Column<int>(type: "INTEGER", nullable: false),
+                    Error = table.Column<string>(type: "TEXT", nullable: true),
+                    FailedResourcesJson = table.Column<string>(type: "TEXT", nullable: true),
+                    ProgressTotal = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProgressDone = table.Column<int>(type: "INTEGER", nullable: false),
+                    ProgressFailed = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastSequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    ResultJson = table.Column<string>(type: "TEXT", nullable: true),
+                    RetryOfId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Operations", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Operations_Clusters_ClusterId",
+                        column: x => x.ClusterId,
+                        principalTable: "Clusters",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "TeamMemberships",
                 columns: table => new
                 {
@@ -246,6 +339,33 @@ namespace Portal.Data.Migrations
                         name: "FK_TeamMemberships_Teams_TeamId",
                         column: x => x.TeamId,
                         principalTable: "Teams",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DeploymentEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    OperationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Sequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    Timestamp = table.Column<long>(type: "INTEGER", nullable: false),
+                    Type = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ResourceName = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    ResourceType = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    ResourceOp = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    Message = table.Column<string>(type: "TEXT", nullable: false),
+                    Severity = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeploymentEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DeploymentEvents_Operations_OperationId",
+                        column: x => x.OperationId,
+                        principalTable: "Operations",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -309,6 +429,52 @@ namespace Portal.Data.Migrations
                 column: "Timestamp");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Clusters_Name",
+                table: "Clusters",
+                column: "Name",
+                unique: true,
+                filter: "\"Status\" <> 'Destroyed'");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Clusters_Team_CreatedAt",
+                table: "Clusters",
+                columns: new[] { "Team", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeploymentEvents_OperationId_Sequence",
+                table: "DeploymentEvents",
+                columns: new[] { "OperationId", "Sequence" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_IdempotencyKeys_Caller_Key",
+                table: "IdempotencyKeys",
+                columns: new[] { "Caller", "Key" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_IdempotencyKeys_CreatedAt",
+                table: "IdempotencyKeys",
+                column: "CreatedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Operations_ClusterId_CreatedAt",
+                table: "Operations",
+                columns: new[] { "ClusterId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Operations_OneActivePerCluster",
+                table: "Operations",
+                column: "ClusterId",
+                unique: true,
+                filter: "\"State\" IN ('Queued', 'Running', 'Cancelling')");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Operations_State_CreatedAt",
+                table: "Operations",
+                columns: new[] { "State", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_PersonalAccessTokens_Hash",
                 table: "PersonalAccessTokens",
                 column: "Hash",
@@ -353,7 +519,16 @@ namespace Portal.Data.Migrations
                 name: "AuditEntries");
 
             migrationBuilder.DropTable(
+                name: "DeploymentEvents");
+
+            migrationBuilder.DropTable(
+                name: "IdempotencyKeys");
+
+            migrationBuilder.DropTable(
                 name: "PersonalAccessTokens");
+
+            migrationBuilder.DropTable(
+                name: "SimulatedResources");
 
             migrationBuilder.DropTable(
                 name: "TeamMemberships");
@@ -362,10 +537,16 @@ namespace Portal.Data.Migrations
                 name: "AspNetRoles");
 
             migrationBuilder.DropTable(
+                name: "Operations");
+
+            migrationBuilder.DropTable(
                 name: "AspNetUsers");
 
             migrationBuilder.DropTable(
                 name: "Teams");
+
+            migrationBuilder.DropTable(
+                name: "Clusters");
         }
     }
 }

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Portal.Api;
+
+/// <summary>
+/// Every error under <c>/api</c> is RFC 9457 problem+json with a stable <c>type</c>: endpoint results,
+/// unreadable bodies, and the bare status codes the framework produces (unknown route 404, 405, 413, 415).
+/// </summary>
+internal static class ApiErrors
+{
+    /// <summary>The largest request body the API reads; a cluster request is well under 1 KiB.</summary>
+    public const long MaxBodyBytes = 64 * 1024;
+
+    public static IServiceCollection AddApiErrors(this IServiceCollection services)
+    {
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+            // The framework's defaults point at RFC sections; clients branch on our own stable types instead.
+            if (problem.Type is null || !problem.Type.StartsWith(ApiResults.ProblemTypeBase, StringComparison.Ordinal))
+            {
+                problem.Type = ApiResults.TypeFor(status);
+                problem.Title = ApiResults.TitleFor(status);
+            }
+            if (status == StatusCodes.Status404NotFound && problem.Detail is null)
+                problem.Detail = $"There is no resource at {context.HttpContext.Request.Path}.";
+            if (status == StatusCodes.Status405MethodNotAllowed && problem.Detail is null)
+                problem.Detail = $"{context.HttpContext.Request.Method} is not allowed here; allowed: {context.HttpContext.Response.Headers.Allow}.";
+        });
+        services.AddExceptionHandler<BadRequestHandler>();
+        return services;
+    }
+
+    /// <summary>Problem responses for status codes that arrive without a body, and the body size limit.</summary>
+    public static IApplicationBuilder UseApiErrors(this IApplicationBuilder api)
+    {
+        api.UseStatusCodePages();
+        api.Use(async (http, next) =>
+        {
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                limit.MaxRequestBodySize = MaxBodyBytes;
+            if (http.Request.ContentLength > MaxBodyBytes)
+            {
+                await ApiResults.WriteProblemAsync(http, StatusCodes.Status413PayloadTooLarge, "payload-too-large",
+                    $"The request body is {http.Request.ContentLength} bytes; the API accepts at most {MaxBodyBytes}.");
+                return;
+            }
+            await next(http);
+        });
+        return api;
+    }
+
+    /// <summary>Unreadable bodies (broken JSON, wrong types, unknown fields, wrong content type, too large) answer 4xx problem+json saying what is wrong.</summary>
+    private sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+        {
+            if (exception is not BadHttpRequestException bad) return false;
+            http.Response.StatusCode = bad.StatusCode;
+            var detail = bad.InnerException is JsonException json
+                ? $"The request body is not valid: {json.Message}"
+                : bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? $"The request body is larger than the API accepts ({MaxBodyBytes} bytes)."
+                    : bad.Message;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails =
+                {
+                    Status = bad.StatusCode,
+                    Title = ApiResults.TitleFor(bad.StatusCode),
+                    Type = ApiResults.TypeFor(bad.StatusCode),
+                    Detail = detail,
+                },
+                Exception = exception,
+            });
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Portal.Api;
+
+/// <summary>
+/// The OpenAPI 3.1 document at <c>/openapi/v1.json</c>: the bearer scheme for personal access tokens,
+/// a security requirement on every operation that needs one, the headers the API honours, and examples.
+/// </summary>
+internal static class OpenApiDocumentation
+{
+    public const string BearerScheme = "Bearer";
+    private const string EventsOperationId = "GetOperationEvents";
+
+    public static IServiceCollection AddPortalOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(options =>
+        {
+            options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "Consul Portal API",
+                    Version = "v1",
+                    Description = "Request, change and destroy dual-AZ Consul clusters, and follow their operations live. "
+                        + "Every error is RFC 9457 problem+json with a stable `type`. POSTs that create something accept an `Idempotency-Key`.",
+                };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    BearerFormat = "pat_…",
+                    Description = "A personal access token (`pat_…`) from the portal's \"My tokens\" page, sent as `Authorization: Bearer pat_…`.",
+                };
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                if (!metadata.OfType<IAllowAnonymous>().Any())
+                {
+                    operation.Security ??= [];
+                    operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+                }
+                if (metadata.OfType<IdempotentEndpoint>().Any())
+                {
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = IdempotencyMiddleware.Header,
+                        In = ParameterLocation.Header,
+                        Description = "Makes a retry safe: the same key with the same request returns the first response for 24 hours; "
+                            + "with a different request it answers 422.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = IdempotencyMiddleware.MaxKeyLength },
+                        Example = JsonValue.Create("0b5d8a52-3e4f-4c1e-9c53-2f7a8e1d6b90"),
+                    });
+                }
+                // The events endpoint answers the same URL as a stream; the JSON page is inferred, the stream is not.
+                if (operation.OperationId == EventsOperationId && operation.Responses?["200"] is OpenApiResponse ok)
+                {
+                    ok.Content ??= new Dictionary<string, OpenApiMediaType>();
+                    ok.Content["text/event-stream"] = new OpenApiMediaType
+                    {
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            Description = "Server-Sent Events: `id` = sequence, `event` = type, `data` = the event as JSON; "
+                                + "a comment every 15 s; the stream closes after the operation's final event. Resume with Last-Event-ID or ?after=.",
+                        },
+                    };
+                }
+                if (Examples.TryGetValue(operation.OperationId ?? "", out var example)
+                    && operation.RequestBody?.Content is { } content)
+                    foreach (var media in content.Values) media.Example = JsonNode.Parse(example);
+                return Task.CompletedTask;
+            });
+        });
+
+    private static readonly Dictionary<string, string> Examples = new()
+    {
+        ["CreateCluster"] = """{ "name": "payments", "team": "platform", "region": "eu-west-1", "clientCount": 5, "consulVersion": "1.22.1" }""",
+        ["UpdateCluster"] = """{ "clientCount": 8 }""",
+        ["PreviewCluster"] = """{ "clientCount": 8, "consulVersion": "1.22.1" }""",
+    };
+}

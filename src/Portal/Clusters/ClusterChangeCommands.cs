@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Portal.Data;
+using Portal.Identity;
+using Provisioning.Clusters;
+
+namespace Portal.Clusters;
+
+/// <summary>Commands that change a running cluster's spec (update) or show what a spec would change (preview).</summary>
+public sealed partial class ClusterCommands
+{
+    /// <summary>Enqueues an update to the changed spec; the worker applies the spec to the cluster when it succeeds.</summary>
+    public async Task<CommandResult<ClusterOperationView>> UpdateAsync(Caller caller, string name, UpdateClusterRequest change, CancellationToken cancellationToken)
+    {
+        if (change.IsEmpty)
+            return CommandResult<ClusterOperationView>.Invalid(new Dictionary<string, string[]>
+            {
+                ["clientCount"] = ["Send clientCount, consulVersion or both."],
+                ["consulVersion"] = ["Send clientCount, consulVersion or both."],
+            });
+        return await EnqueueChangeAsync(caller, name, OperationKind.Update, "cluster.update", change, cancellationToken);
+    }
+
+    /// <summary>Enqueues a preview of the cluster's spec, or of a change to it; nothing is changed.</summary>
+    public Task<CommandResult<ClusterOperationView>> PreviewAsync(Caller caller, string name, UpdateClusterRequest? change, CancellationToken cancellationToken) =>
+        EnqueueChangeAsync(caller, name, OperationKind.Preview, "cluster.preview", change ?? new UpdateClusterRequest(), cancellationToken);
+
+    private async Task<CommandResult<ClusterOperationView>> EnqueueChangeAsync(
+        Caller caller, string name, OperationKind kind, string action, UpdateClusterRequest change, CancellationToken cancellationToken)
+    {
+        string currentJson;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var cluster = await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
+            if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
+                return await DeniedAsync<ClusterOperationView>(db, caller, action, "cluster", name, $"No cluster named '{name}'.", cancellationToken);
+            currentJson = cluster.SpecJson;
+        }
+        var current = JsonSerializer.Deserialize<ClusterSpec>(currentJson, PortalJson.Options)!;
+        var validation = validator.ValidateChange(current, change);
+        if (validation.Spec is null) return CommandResult<ClusterOperationView>.Invalid(validation.Errors);
+        return await EnqueueAsync(caller, name, kind, action, cancellationToken, JsonSerializer.Serialize(validation.Spec, PortalJson.Options));
+    }
+}

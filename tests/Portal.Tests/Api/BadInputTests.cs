@@ -1,0 +1,176 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using TestSupport.Portal;
+
+namespace Portal.Tests.Api;
+
+/// <summary>Hostile and careless input: every request is refused with a 4xx problem, none breaks the server, nothing is stored.</summary>
+public sealed class BadInputTests : IAsyncDisposable
+{
+    private readonly PortalAppFactory _app = new();
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    public sealed record BadRequest(string Name, HttpMethod Method, string Url, string? Body = null, string? ContentType = "application/json",
+        byte[]? RawBody = null, IReadOnlyDictionary<string, string>? Headers = null)
+    {
+        public override string ToString() => Name;
+    }
+
+    private const string Clusters = "/api/v1/clusters";
+    private static readonly string UnknownOperation = $"/api/v1/operations/{Guid.NewGuid()}";
+
+    private static BadRequest Create(string name, string body) => new(name, HttpMethod.Post, Clusters, body);
+
+    public static IEnumerable<BadRequest> Requests() =>
+    [
+        // Broken JSON
+        Create("truncated object", "{\"name\": "),
+        Create("lone brace", "{"),
+        Create("empty body", ""),
+        Create("json null", "null"),
+        Create("array instead of object", "[]"),
+        Create("string instead of object", "\"alpha\""),
+        Create("trailing garbage", "{\"name\":\"trailing\"}{\"x\":1}"),
+        Create("single quotes", "{'name':'alpha'}"),
+        Create("comment in json", "{\"name\":\"alpha\" /* hi */}"),
+        Create("trailing comma", "{\"name\":\"alpha\",}"),
+        new("invalid utf-8", HttpMethod.Post, Clusters, RawBody: [(byte)'{', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)':', (byte)'1', (byte)'}']),
+        Create("too deeply nested", "{\"name\":\"deep\",\"simulation\":{\"failResource\":" + new string('[', 200) + new string(']', 200) + "}}"),
+        // Wrong types and numbers
+        Create("number as name", "{\"name\": 5}"),
+        Create("string as count", "{\"name\":\"alpha\",\"clientCount\":\"five\"}"),
+        Create("fraction as count", "{\"name\":\"alpha\",\"clientCount\":1.5}"),
+        Create("huge exponent", "{\"name\":\"alpha\",\"clientCount\":1e400}"),
+        Create("overflowing integer", "{\"name\":\"alpha\",\"clientCount\":99999999999999999999999}"),
+        Create("negative count", "{\"name\":\"alpha\",\"clientCount\":-1}"),
+        Create("int.MaxValue count", "{\"name\":\"alpha\",\"clientCount\":2147483647}"),
+        Create("boolean as servers", "{\"name\":\"alpha\",\"serversPerAz\":true}"),
+        Create("string as zones", "{\"name\":\"alpha\",\"availabilityZones\":\"eu-west-1a\"}"),
+        Create("numbers as zones", "{\"name\":\"alpha\",\"availabilityZones\":[1,2]}"),
+        Create("object as team", "{\"name\":\"alpha\",\"team\":{}}"),
+        Create("nan", "{\"name\":\"alpha\",\"clientCount\":NaN}"),
+        // Unknown and duplicate fields
+        Create("unknown field", "{\"name\":\"alpha\",\"unknown\":1}"),
+        Create("unknown nested field", "{\"name\":\"alpha\",\"simulation\":{\"failResource\":\"vpc\",\"extra\":1}}"),
+        Create("misspelt field", "{\"name\":\"alpha\",\"clientcnt\":3}"),
+        Create("duplicate field", "{\"name\":\"alpha\",\"name\":\"beta\"}"),
+        // Hostile strings
+        Create("script tag in name", "{\"name\":\"<script>alert(1)</script>\"}"),
+        Create("path traversal in name", "{\"name\":\"../../etc/passwd\"}"),
+        Create("nul in name", "{\"name\":\"ab\\u0000cd\"}"),
+        Create("newline in name", "{\"name\":\"ab\\r\\ncd\"}"),
+        Create("upper-case name", "{\"name\":\"ALPHA\"}"),
+        Create("very long name", "{\"name\":\"" + new string('a', 5000) + "\"}"),
+        Create("sql in name", "{\"name\":\"x'; DROP TABLE Clusters;--\"}"),
+        Create("script tag in team", "{\"name\":\"alpha\",\"team\":\"<b>x</b>\"}"),
+        Create("traversal in region", "{\"name\":\"alpha\",\"region\":\"../../x\"}"),
+        Create("nonsense cidr", "{\"name\":\"alpha\",\"vpcCidr\":\"999.1.1.1/99\"}"),
+        Create("unknown fault resource", "{\"name\":\"alpha\",\"simulation\":{\"failResource\":\"../vpc\"}}"),
+        // Size and content type
+        Create("oversized body", "{\"name\":\"alpha\",\"team\":\"" + new string('a', 70 * 1024) + "\"}"),
+        new("text/plain body", HttpMethod.Post, Clusters, "{\"name\":\"alpha\"}", "text/plain"),
+        new("xml body", HttpMethod.Post, Clusters, "<cluster name=\"alpha\"/>", "application/xml"),
+        new("form body", HttpMethod.Post, Clusters, "name=alpha", "application/x-www-form-urlencoded"),
+        new("no content type", HttpMethod.Post, Clusters, "{\"name\":\"alpha\"}", null),
+        new("idempotency key too long", HttpMethod.Post, Clusters, "{\"name\":\"alpha\"}", Headers: new Dictionary<string, string> { ["Idempotency-Key"] = new('k', 300) }),
+        new("idempotency key with space", HttpMethod.Post, Clusters, "{\"name\":\"alpha\"}", Headers: new Dictionary<string, string> { ["Idempotency-Key"] = "a b" }),
+        // Updates and previews
+        new("patch unknown cluster", new HttpMethod("PATCH"), Clusters + "/nope", "{\"clientCount\":3}"),
+        new("patch empty", new HttpMethod("PATCH"), Clusters + "/nope", "{}"),
+        new("patch text/plain", new HttpMethod("PATCH"), Clusters + "/nope", "{\"clientCount\":3}", "text/plain"),
+        new("patch unknown field", new HttpMethod("PATCH"), Clusters + "/nope", "{\"region\":\"us-east-1\"}"),
+        new("preview wrong type", HttpMethod.Post, Clusters + "/nope/preview", "{\"clientCount\":\"x\"}"),
+        // Bad paths, GUIDs and methods
+        new("traversal in path", HttpMethod.Get, Clusters + "/..%2F..%2Fetc%2Fpasswd", ContentType: null),
+        new("script in path", HttpMethod.Get, Clusters + "/%3Cscript%3E", ContentType: null),
+        new("delete unknown cluster", HttpMethod.Delete, Clusters + "/nope", ContentType: null),
+        new("bad guid", HttpMethod.Get, "/api/v1/operations/not-a-guid", ContentType: null),
+        new("unknown guid", HttpMethod.Get, UnknownOperation, ContentType: null),
+        new("retry bad guid", HttpMethod.Post, "/api/v1/operations/123/retry", ContentType: null),
+        new("cancel unknown operation", HttpMethod.Post, UnknownOperation + "/cancel", ContentType: null),
+        new("retry unknown operation", HttpMethod.Post, UnknownOperation + "/retry", ContentType: null),
+        new("unknown api route", HttpMethod.Get, "/api/v1/nope", ContentType: null),
+        new("unknown api version", HttpMethod.Get, "/api/v2/clusters", ContentType: null),
+        new("method not allowed", HttpMethod.Put, Clusters + "/alpha", "{}"),
+        new("delete collection", HttpMethod.Delete, Clusters, ContentType: null),
+        // Bad query values
+        new("limit zero", HttpMethod.Get, Clusters + "?limit=0", ContentType: null),
+        new("limit too large", HttpMethod.Get, Clusters + "?limit=100000", ContentType: null),
+        new("limit not a number", HttpMethod.Get, Clusters + "?limit=abc", ContentType: null),
+        new("limit overflow", HttpMethod.Get, Clusters + "?limit=99999999999999", ContentType: null),
+        new("unknown status", HttpMethod.Get, Clusters + "?status=bogus", ContentType: null),
+        new("numeric status", HttpMethod.Get, Clusters + "?status=1", ContentType: null),
+        new("garbage cursor", HttpMethod.Get, Clusters + "?cursor=!!!", ContentType: null),
+        new("forged cursor", HttpMethod.Get, Clusters + "?cursor=" + Convert.ToBase64String(Encoding.UTF8.GetBytes("x\ny\nz")).TrimEnd('='), ContentType: null),
+        new("long q", HttpMethod.Get, Clusters + "?q=" + new string('q', 100), ContentType: null),
+        new("unknown operation kind", HttpMethod.Get, "/api/v1/operations?kind=nope", ContentType: null),
+        new("operations limit negative", HttpMethod.Get, "/api/v1/operations?limit=-5", ContentType: null),
+        new("events after not a number", HttpMethod.Get, UnknownOperation + "/events?after=abc", ContentType: null),
+        new("cluster operations bad status", HttpMethod.Get, Clusters + "/nope/operations?status=done", ContentType: null),
+    ];
+
+    [Fact]
+    public async Task Api_MalformedRequests_Answer4xxProblemAndStoreNothing()
+    {
+        var http = _app.CreateApiClient();
+        var requests = Requests().ToList();
+        Assert.True(requests.Count >= 50, $"only {requests.Count} malformed requests");
+        var failures = new List<string>();
+
+        foreach (var bad in requests)
+        {
+            using var request = new HttpRequestMessage(bad.Method, bad.Url);
+            if (bad.RawBody is not null) request.Content = new ByteArrayContent(bad.RawBody);
+            else if (bad.Body is not null) request.Content = new StringContent(bad.Body, Encoding.UTF8);
+            if (request.Content is not null)
+                request.Content.Headers.ContentType = bad.ContentType is null ? null : new MediaTypeHeaderValue(bad.ContentType);
+            if (request.Content is not null && bad.RawBody is not null) request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            foreach (var (name, value) in bad.Headers ?? new Dictionary<string, string>()) request.Headers.TryAddWithoutValidation(name, value);
+
+            using var response = await http.SendAsync(request, Ct);
+            var status = (int)response.StatusCode;
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            if (status is < 400 or >= 500) { failures.Add($"{bad}: {status} {text}"); continue; }
+            if (response.Content.Headers.ContentType?.MediaType != "application/problem+json") { failures.Add($"{bad}: {status} is not problem+json but {response.Content.Headers.ContentType}"); continue; }
+            var problem = JsonNode.Parse(text)!;
+            if ((int?)problem["status"] != status) failures.Add($"{bad}: problem status {problem["status"]} differs from {status}");
+            if (problem["type"]?.GetValue<string>().StartsWith("https://portal.example/problems/", StringComparison.Ordinal) != true)
+                failures.Add($"{bad}: problem type {problem["type"]} is not one of ours");
+        }
+
+        Assert.Empty(failures);
+        await using var db = _app.CreateDbContext();
+        Assert.Equal(0, await db.Clusters.CountAsync(Ct));
+        Assert.Equal(0, await db.Operations.CountAsync(Ct));
+        Assert.Equal(0, await db.IdempotencyKeys.CountAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CreateCluster_ChunkedOversizedBodyOnKestrel_Answers413Problem(bool withIdempotencyKey)
+    {
+        _app.StartOnKestrel(); // the body size limit of a real server, for a body that announces no length
+        var http = _app.CreateApiClient();
+        var body = "{\"name\":\"alpha\",\"team\":\"" + new string('a', 100 * 1024) + "\"}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/clusters")
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(body))),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TransferEncodingChunked = true;
+        if (withIdempotencyKey) request.Headers.Add("Idempotency-Key", "chunked");
+
+        using var response = await http.SendAsync(request, Ct);
+
+        Assert.Equal(413, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        await using var db = _app.CreateDbContext();
+        Assert.Equal(0, await db.Clusters.CountAsync(Ct));
+        Assert.Equal(0, await db.IdempotencyKeys.CountAsync(Ct));
+    }
+}

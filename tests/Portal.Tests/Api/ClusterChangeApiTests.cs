@@ -1,0 +1,219 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using TestSupport.Portal;
+
+namespace Portal.Tests.Api;
+
+/// <summary>Update, preview, retry, concurrency control, lists and limits of the REST API.</summary>
+public sealed class ClusterChangeApiTests : IAsyncDisposable
+{
+    private readonly PortalAppFactory _app = new();
+    private HttpClient? _client;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private HttpClient Http => _client ??= _app.CreateApiClient();
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    [Fact]
+    public async Task PatchCluster_ClientCountAndVersion_EnqueuesUpdateThatAppliesTheSpec()
+    {
+        await ReadyClusterAsync("grow");
+        var etag = (await Http.GetAsync("/api/v1/clusters/grow", Ct)).Headers.ETag!.Tag;
+
+        var response = await PatchAsync("/api/v1/clusters/grow", """{"clientCount":9,"consulVersion":"1.21.5"}""", etag);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.NotNull(response.Headers.ETag);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.Equal("update", (string)body["operation"]!["kind"]!);
+        Assert.Equal(5, (int)body["cluster"]!["spec"]!["clientCount"]!); // applied only when the update succeeds
+        Assert.Equal("succeeded", (string)(await Http.WaitForOperationAsync((string)body["operation"]!["id"]!))["state"]!);
+        var cluster = await Http.GetJsonAsync("/api/v1/clusters/grow");
+        Assert.Equal(9, (int)cluster["spec"]!["clientCount"]!);
+        Assert.Equal("1.21.5", (string)cluster["spec"]!["consulVersion"]!);
+        Assert.Equal("ready", (string)cluster["status"]!);
+    }
+
+    [Fact]
+    public async Task PatchCluster_InvalidValues_Answers400PerField()
+    {
+        await ReadyClusterAsync("strict");
+
+        var response = await PatchAsync("/api/v1/clusters/strict", """{"clientCount":51,"consulVersion":"0.1.0"}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["errors"]!.AsObject();
+        Assert.Equal(["clientCount", "consulVersion"], errors.Select(e => e.Key).Order());
+    }
+
+    [Fact]
+    public async Task PatchAndDelete_StaleIfMatch_Answer412AndChangeNothing()
+    {
+        await ReadyClusterAsync("guarded");
+        var stale = (await Http.GetAsync("/api/v1/clusters/guarded", Ct)).Headers.ETag!.Tag;
+        var update = JsonNode.Parse(await (await PatchAsync("/api/v1/clusters/guarded", """{"clientCount":6}""", stale)).Content.ReadAsStringAsync(Ct))!;
+        await Http.WaitForOperationAsync((string)update["operation"]!["id"]!); // the cluster changed since 'stale' was read
+
+        var patch = await PatchAsync("/api/v1/clusters/guarded", """{"clientCount":7}""", stale);
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/clusters/guarded");
+        delete.Headers.TryAddWithoutValidation("If-Match", stale);
+        var destroy = await Http.SendAsync(delete, Ct);
+
+        Assert.Equal(HttpStatusCode.PreconditionFailed, patch.StatusCode);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, destroy.StatusCode);
+        Assert.Equal("application/problem+json", destroy.Content.Headers.ContentType!.MediaType);
+        var current = await Http.GetAsync("/api/v1/clusters/guarded", Ct);
+        Assert.NotEqual(stale, current.Headers.ETag!.Tag);
+        await using var db = _app.CreateDbContext();
+        Assert.Equal(2, await db.Operations.CountAsync(Ct));
+
+        using var fresh = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/clusters/guarded");
+        fresh.Headers.TryAddWithoutValidation("If-Match", current.Headers.ETag.Tag);
+        Assert.Equal(HttpStatusCode.Accepted, (await Http.SendAsync(fresh, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task PreviewCluster_ReadyCluster_ReportsChangesWithoutChangingAnything()
+    {
+        await ReadyClusterAsync("previewed");
+        await using var before = _app.CreateDbContext();
+        var resources = await before.SimulatedResources.CountAsync(r => r.Stack == "previewed", Ct);
+
+        var response = await Http.PostAsync("/api/v1/clusters/previewed/preview", null, Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.Equal("preview", (string)body["operation"]!["kind"]!);
+        var operation = await Http.WaitForOperationAsync((string)body["operation"]!["id"]!);
+        Assert.Equal("succeeded", (string)operation["state"]!);
+        Assert.Empty(operation["result"]!["create"]!.AsArray());
+        Assert.Empty(operation["result"]!["delete"]!.AsArray());
+        Assert.Equal(resources, operation["result"]!["unchanged"]!.AsArray().Count);
+        await using var after = _app.CreateDbContext();
+        Assert.Equal(resources, await after.SimulatedResources.CountAsync(r => r.Stack == "previewed", Ct));
+        Assert.Equal("ready", (string)(await Http.GetJsonAsync("/api/v1/clusters/previewed"))["status"]!);
+    }
+
+    [Fact]
+    public async Task PreviewCluster_PartlyBuilt_ListsTheResourcesToCreate()
+    {
+        var created = await Http.CreateClusterAsync(new { name = "partial", simulation = new { failResource = "serverGroupB" } });
+        await Http.WaitForOperationAsync((string)created["operation"]!["id"]!);
+
+        var body = JsonNode.Parse(await (await Http.PostAsync("/api/v1/clusters/partial/preview", null, Ct)).Content.ReadAsStringAsync(Ct))!;
+        var operation = await Http.WaitForOperationAsync((string)body["operation"]!["id"]!);
+
+        Assert.Contains("serverGroupB", operation["result"]!["create"]!.AsArray().Select(n => (string)n!));
+        Assert.Equal("failed", (string)(await Http.GetJsonAsync("/api/v1/clusters/partial"))["status"]!);
+    }
+
+    [Fact]
+    public async Task RetryOperation_Failed_RefreshesFirstAndRecordsWhatItRetries()
+    {
+        var created = await Http.CreateClusterAsync(new { name = "again", simulation = new { failResource = "serverGroupA" } });
+        var failed = await Http.WaitForOperationAsync((string)created["operation"]!["id"]!);
+
+        var retry = JsonNode.Parse(await (await Http.PostAsync($"/api/v1/operations/{failed["id"]}/retry", null, Ct)).Content.ReadAsStringAsync(Ct))!;
+        var retried = await Http.WaitForOperationAsync((string)retry["operation"]!["id"]!);
+
+        Assert.Equal("succeeded", (string)retried["state"]!);
+        Assert.Equal((string)failed["id"]!, (string)retried["retryOf"]!);
+        var events = await Http.AllEventsAsync((string)retried["id"]!);
+        Assert.Contains("only the missing ones are created", (string)events[0]["message"]!);
+        Assert.DoesNotContain(events, e => (string?)e["resource"]?["name"] == "vpc" && (string)e["resource"]!["op"]! == "create");
+    }
+
+    [Fact]
+    public async Task ListClusters_Paged_FollowsNextLinksInNameOrderWithoutGapOrRepeat()
+    {
+        string[] names = ["delta", "alpha", "echo", "charlie", "bravo"];
+        foreach (var name in names) await Http.CreateClusterAsync(new { name, team = name == "echo" ? "search" : null });
+
+        var seen = new List<string>();
+        string? next = "/api/v1/clusters?limit=2";
+        var pages = 0;
+        while (next is not null)
+        {
+            var page = await Http.GetJsonAsync(next);
+            seen.AddRange(page["items"]!.AsArray().Select(c => (string)c!["name"]!));
+            next = (string?)page["next"];
+            pages++;
+        }
+
+        Assert.Equal(names.Order(), seen);
+        Assert.Equal(3, pages);
+        Assert.Equal(["echo"], (await Http.GetJsonAsync("/api/v1/clusters?team=search"))["items"]!.AsArray().Select(c => (string)c!["name"]!));
+        Assert.Equal(["charlie"], (await Http.GetJsonAsync("/api/v1/clusters?q=arl"))["items"]!.AsArray().Select(c => (string)c!["name"]!));
+        Assert.Empty((await Http.GetJsonAsync("/api/v1/clusters?status=destroyed"))["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task ListOperations_FilteredAndPaged_NewestFirst()
+    {
+        await ReadyClusterAsync("busy-one");
+        var preview = JsonNode.Parse(await (await Http.PostAsync("/api/v1/clusters/busy-one/preview", null, Ct)).Content.ReadAsStringAsync(Ct))!;
+        await Http.WaitForOperationAsync((string)preview["operation"]!["id"]!);
+
+        var first = await Http.GetJsonAsync("/api/v1/clusters/busy-one/operations?limit=1");
+        var second = await Http.GetJsonAsync((string)first["next"]!);
+
+        Assert.Equal("preview", (string)first["items"]![0]!["kind"]!);
+        Assert.Equal("create", (string)second["items"]![0]!["kind"]!);
+        Assert.Null(second["next"]);
+        Assert.Equal(["create"], (await Http.GetJsonAsync("/api/v1/operations?kind=create&q=busy"))["items"]!.AsArray().Select(o => (string)o!["kind"]!));
+        Assert.Equal(2, (await Http.GetJsonAsync("/api/v1/operations?status=succeeded&team=platform"))["items"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Api_OverTheRateLimit_Answers429ProblemWithRetryAfter()
+    {
+        _app.Settings["RateLimiting:PermitsPerMinute"] = "3";
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage last = null!;
+        for (var i = 0; i < 4; i++) statuses.Add((last = await Http.GetAsync("/api/v1/clusters", Ct)).StatusCode);
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal("application/problem+json", last.Content.Headers.ContentType!.MediaType);
+        Assert.True(last.Headers.RetryAfter!.Delta > TimeSpan.Zero);
+        Assert.Equal("https://portal.example/problems/rate-limited", (string)JsonNode.Parse(await last.Content.ReadAsStringAsync(Ct))!["type"]!);
+    }
+
+    [Fact]
+    public void Startup_InvalidRateLimit_StopsWithTheOptionNamed()
+    {
+        _app.Settings["RateLimiting:PermitsPerMinute"] = "0";
+
+        var error = Assert.ThrowsAny<Exception>(() => _app.CreateApiClient());
+
+        Assert.Contains("PermitsPerMinute", error.ToString());
+    }
+
+    [Fact]
+    public async Task Api_UnknownRouteAndWrongMethod_AnswerProblems()
+    {
+        var unknown = await Http.GetAsync("/api/v1/widgets", Ct);
+        var wrongMethod = await Http.PutAsJsonAsync("/api/v1/clusters/alpha", new { }, Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        Assert.Equal("https://portal.example/problems/method-not-allowed", (string)JsonNode.Parse(await wrongMethod.Content.ReadAsStringAsync(Ct))!["type"]!);
+    }
+
+    private async Task ReadyClusterAsync(string name)
+    {
+        var created = await Http.CreateClusterAsync(new { name });
+        Assert.Equal("succeeded", (string)(await Http.WaitForOperationAsync((string)created["operation"]!["id"]!))["state"]!);
+    }
+
+    private async Task<HttpResponseMessage> PatchAsync(string url, string body, string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, url) { Content = new StringContent(body, Encoding.UTF8, "application/merge-patch+json") };
+        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return await Http.SendAsync(request, Ct);
+    }
+}

@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.OpenApi;
+using TestSupport.Portal;
+
+namespace Portal.Tests.Api;
+
+public sealed class OpenApiDocumentTests : IAsyncDisposable
+{
+    private readonly PortalAppFactory _app = new();
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    [Fact]
+    public async Task OpenApiDocument_EveryApiEndpoint_IsDocumentedWithResponsesAndSecurity()
+    {
+        var http = _app.CreateApiClient();
+        var document = JsonNode.Parse(await http.GetStringAsync("/openapi/v1.json", Ct))!.AsObject();
+        var endpoints = _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/", StringComparison.Ordinal) == true)
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Endpoint: e, Method: m)))
+            .ToList();
+        Assert.True(endpoints.Count >= 12, $"only {endpoints.Count} API endpoints found");
+
+        Assert.Equal("bearer", (string)document["components"]!["securitySchemes"]!["Bearer"]!["scheme"]!);
+        var problems = new List<string>();
+        foreach (var (endpoint, method) in endpoints)
+        {
+            var path = OpenApiPath(endpoint.RoutePattern.RawText!);
+            var operation = document["paths"]?.AsObject().FirstOrDefault(p => p.Key.TrimEnd('/') == path).Value?[method.ToLowerInvariant()];
+            if (operation is null) { problems.Add($"{method} {path} is not documented"); continue; }
+            if (operation["operationId"] is null) problems.Add($"{method} {path} has no operationId");
+            var responses = operation["responses"]?.AsObject();
+            if (responses is null || !responses.Any(r => r.Key.StartsWith('2'))) problems.Add($"{method} {path} documents no success response");
+            foreach (var status in new[] { "400", "401", "403", "429", "500" })
+                if (responses?[status]?["content"]?["application/problem+json"] is null) problems.Add($"{method} {path} does not document {status} as problem+json");
+            var anonymous = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            var secured = operation["security"]?.AsArray().Any(r => r!.AsObject().ContainsKey("Bearer")) == true;
+            if (!anonymous && !secured) problems.Add($"{method} {path} has no Bearer security requirement");
+        }
+        Assert.Empty(problems);
+        Assert.NotNull(document["paths"]!["/api/v1/clusters/{name}"]!["patch"]!["responses"]!["412"]);
+        Assert.Contains(document["paths"]!["/api/v1/clusters"]!["post"]!["parameters"]!.AsArray(), p => (string)p!["name"]! == "Idempotency-Key");
+        Assert.NotNull(document["paths"]!["/api/v1/clusters"]!["post"]!["requestBody"]!["content"]!["application/json"]!["example"]);
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_Served_IsValidOpenApi31WithResolvableReferences()
+    {
+        var text = await _app.CreateApiClient().GetStringAsync("/openapi/v1.json", Ct);
+        var document = JsonNode.Parse(text)!.AsObject();
+
+        Assert.StartsWith("3.1", (string)document["openapi"]!);
+        Assert.NotEmpty(document["paths"]!.AsObject());
+        foreach (var (path, item) in document["paths"]!.AsObject())
+        foreach (var (method, operation) in item!.AsObject())
+            Assert.True(operation!["responses"]?.AsObject().Count > 0, $"{method} {path} has no responses");
+        var references = Descendants(document).OfType<JsonObject>().Where(o => o["$ref"] is JsonValue).Select(o => (string)o["$ref"]!).Distinct().ToList();
+        Assert.NotEmpty(references);
+        Assert.All(references, reference => Assert.True(Resolve(document, reference) is not null, $"{reference} does not resolve"));
+
+        // The reference reader: structure and semantics, as tools that consume the document see them.
+        var read = OpenApiDocument.Parse(text, "json");
+        Assert.Empty(read.Diagnostic!.Errors);
+        Assert.Equal(OpenApiSpecVersion.OpenApi3_1, read.Diagnostic.SpecificationVersion);
+        Assert.Empty(read.Document!.Validate(ValidationRuleSet.GetDefaultRuleSet()) ?? []);
+    }
+
+    [Fact]
+    public async Task ScalarReference_Served_AnswersHtml()
+    {
+        var response = await _app.CreateApiClient().GetAsync("/scalar/", Ct);
+
+        Assert.True(response.IsSuccessStatusCode, $"GET /scalar/ answered {(int)response.StatusCode}");
+        Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    /// <summary>Route syntax to OpenAPI path syntax: constraints dropped, no trailing slash.</summary>
+    private static string OpenApiPath(string pattern) =>
+        System.Text.RegularExpressions.Regex.Replace(pattern, @"\{(\w+)(:[^}]*)?\}", "{$1}").TrimEnd('/');
+
+    private static IEnumerable<JsonNode> Descendants(JsonNode node)
+    {
+        yield return node;
+        var children = node switch
+        {
+            JsonObject o => o.Select(p => p.Value),
+            JsonArray a => a.AsEnumerable(),
+            _ => [],
+        };
+        foreach (var child in children.OfType<JsonNode>())
+        foreach (var descendant in Descendants(child))
+            yield return descendant;
+    }
+
+    private static JsonNode? Resolve(JsonObject document, string reference)
+    {
+        if (!reference.StartsWith("#/", StringComparison.Ordinal)) return null;
+        JsonNode? node = document;
+        foreach (var part in reference[2..].Split('/'))
+            node = node?[part.Replace("~1", "/").Replace("~0", "~")];
+        return node;
+    }
+}
