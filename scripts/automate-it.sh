@@ -4,13 +4,16 @@
 #
 #   PORTAL_URL=http://localhost:5000 PORTAL_TOKEN=pat_... scripts/automate-it.sh
 #
-# Needs bash and curl (7.76 or later, for --fail-with-body). CLUSTER_NAME overrides the name.
+# Needs bash and curl (7.76 or later, for --fail-with-body). CLUSTER_NAME overrides the name;
+# PORTAL_TEAM names the owning team (needed when the token's owner is in several teams, or none).
 set -euo pipefail
 
 : "${PORTAL_URL:?Set PORTAL_URL to the portal, e.g. http://localhost:5000}"
 : "${PORTAL_TOKEN:?Set PORTAL_TOKEN to a personal access token (pat_...)}"
 PORTAL_URL="${PORTAL_URL%/}"
 NAME="${CLUSTER_NAME:-automate-$(date +%s)}"
+TEAM_FIELD=""
+[ -n "${PORTAL_TEAM:-}" ] && TEAM_FIELD=", \"team\": \"$PORTAL_TEAM\""
 
 headers="$(mktemp)"
 trap 'rm -f "$headers"' EXIT
@@ -32,7 +35,7 @@ echo "==> creating cluster $NAME"
 api -D "$headers" -X POST "$PORTAL_URL/api/v1/clusters" \
   -H 'Content-Type: application/json' \
   -H "Idempotency-Key: $NAME-$(date +%s)-$$" \
-  -d "{\"name\": \"$NAME\", \"clientCount\": 3}"
+  -d "{\"name\": \"$NAME\", \"clientCount\": 3$TEAM_FIELD}"
 echo
 create="$(location)"
 follow "$create"

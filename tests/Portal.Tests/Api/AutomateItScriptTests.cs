@@ -40,13 +40,14 @@ public sealed class AutomateItScriptTests : IAsyncDisposable
         Assert.Contains("https://portal.example/problems/validation", output); // curl prints the problem it was refused with
     }
 
-    private static async Task<(int ExitCode, string Output)> RunScriptAsync(string url, string clusterName)
+    private async Task<(int ExitCode, string Output)> RunScriptAsync(string url, string clusterName)
     {
+        using var _ = _app.CreateApiClient(); // the default team the script names exists
         var start = new ProcessStartInfo("bash", [Path.Combine(SharedData.RepositoryRoot, "scripts", "automate-it.sh")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            Environment = { ["PORTAL_URL"] = url, ["PORTAL_TOKEN"] = PortalAppFactory.ApiToken, ["CLUSTER_NAME"] = clusterName },
+            Environment = { ["PORTAL_URL"] = url, ["PORTAL_TOKEN"] = PortalAppFactory.ApiToken, ["CLUSTER_NAME"] = clusterName, ["PORTAL_TEAM"] = PortalAppFactory.DefaultTeam },
         };
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync(Ct);

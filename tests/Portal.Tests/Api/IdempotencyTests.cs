@@ -17,7 +17,7 @@ public sealed class IdempotencyTests : IAsyncDisposable
     public async Task CreateCluster_TenConcurrentRequestsWithOneKey_CreateOneClusterAndAnswerIdentically()
     {
         var http = _app.CreateApiClient();
-        const string body = """{"name":"once","clientCount":3}""";
+        const string body = """{"name":"once","team":"platform","clientCount":3}""";
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => PostAsync(http, "/api/v1/clusters", "key-once", body)));
 
@@ -33,10 +33,10 @@ public sealed class IdempotencyTests : IAsyncDisposable
     public async Task CreateCluster_SameKeyLater_ReplaysTheFirstResponse()
     {
         var http = _app.CreateApiClient();
-        var first = await PostAsync(http, "/api/v1/clusters", "key-replay", """{"name":"replayed"}""");
+        var first = await PostAsync(http, "/api/v1/clusters", "key-replay", """{"name":"replayed","team":"platform"}""");
         await http.WaitForOperationAsync((string)JsonNode.Parse(first.Body)!["operation"]!["id"]!);
 
-        var again = await PostAsync(http, "/api/v1/clusters", "key-replay", """{"name":"replayed"}""");
+        var again = await PostAsync(http, "/api/v1/clusters", "key-replay", """{"name":"replayed","team":"platform"}""");
 
         Assert.Equal(first, again with { Replayed = false });
         Assert.True(again.Replayed);
@@ -47,9 +47,9 @@ public sealed class IdempotencyTests : IAsyncDisposable
     public async Task CreateCluster_SameKeyDifferentBody_Answers422AndCreatesNothingMore()
     {
         var http = _app.CreateApiClient();
-        await PostAsync(http, "/api/v1/clusters", "key-reused", """{"name":"first-body"}""");
+        await PostAsync(http, "/api/v1/clusters", "key-reused", """{"name":"first-body","team":"platform"}""");
 
-        var response = await PostAsync(http, "/api/v1/clusters", "key-reused", """{"name":"second-body"}""");
+        var response = await PostAsync(http, "/api/v1/clusters", "key-reused", """{"name":"second-body","team":"platform"}""");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.Status);
         Assert.Equal("application/problem+json", response.ContentType);
@@ -62,7 +62,7 @@ public sealed class IdempotencyTests : IAsyncDisposable
     public async Task CreateCluster_KeyOlderThan24Hours_IsForgottenAndCanBeUsedAgain()
     {
         var http = _app.CreateApiClient();
-        await PostAsync(http, "/api/v1/clusters", "key-old", """{"name":"yesterday"}""");
+        await PostAsync(http, "/api/v1/clusters", "key-old", """{"name":"yesterday","team":"platform"}""");
         await using (var db = _app.CreateDbContext())
         {
             var record = await db.IdempotencyKeys.SingleAsync(Ct);
@@ -70,7 +70,7 @@ public sealed class IdempotencyTests : IAsyncDisposable
             await db.SaveChangesAsync(Ct);
         }
 
-        var response = await PostAsync(http, "/api/v1/clusters", "key-old", """{"name":"today"}""");
+        var response = await PostAsync(http, "/api/v1/clusters", "key-old", """{"name":"today","team":"platform"}""");
 
         Assert.Equal(HttpStatusCode.Accepted, response.Status);
         Assert.False(response.Replayed);
@@ -83,8 +83,8 @@ public sealed class IdempotencyTests : IAsyncDisposable
     {
         var http = _app.CreateApiClient();
 
-        var first = await PostAsync(http, "/api/v1/clusters", "key-invalid", """{"name":"X"}""");
-        var second = await PostAsync(http, "/api/v1/clusters", "key-invalid", """{"name":"X"}""");
+        var first = await PostAsync(http, "/api/v1/clusters", "key-invalid", """{"name":"X","team":"platform"}""");
+        var second = await PostAsync(http, "/api/v1/clusters", "key-invalid", """{"name":"X","team":"platform"}""");
 
         Assert.Equal(HttpStatusCode.BadRequest, first.Status);
         Assert.Equal(first, second with { Replayed = false });

@@ -25,10 +25,12 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ("GET", "/api/v1/clusters/alpha", "U N A A A A F U U"),
         ("GET", "/api/v1/clusters/alpha/operations", "U N A A A A F U U"),
         ("GET", "/api/v1/clusters", "U A A A A A F U U"),
+        ("GET", "/api/v1/operations", "U A A A A A F U U"),
         ("GET", "/api/v1/operations/{op}", "U N A A A A F U U"),
         ("GET", "/api/v1/operations/{op}/events", "U N A A A A F U U"),
         ("POST", "/api/v1/clusters", "U 400 202 202 F 202 F U U"),
         ("DELETE", "/api/v1/clusters/del-{persona}", "U N 202 202 F 202 F U U"),
+        ("POST", "/api/v1/clusters/alpha/preview", "U N A A F A F U U"), // 202, or 409 while the last preview still runs
         ("POST", "/api/v1/operations/{op}/cancel", "U N 409 409 F 409 F U U"),
         ("POST", "/api/v1/operations/{op}/retry", "U N 409 409 F 409 F U U"),
         // Teams and accounts: admins only, and an admin's token needs clusters:write.
@@ -130,14 +132,16 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    [Fact]
-    public async Task ClusterList_AnotherTeam_DoesNotIncludeTheCluster()
+    [Theory]
+    [InlineData("/api/v1/clusters")]
+    [InlineData("/api/v1/operations")]
+    public async Task Lists_AnotherTeam_SeeNothingOfTheCluster(string list)
     {
-        var other = JsonNode.Parse(await _clients["other"].GetStringAsync("/api/v1/clusters", Ct))!["items"]!.AsArray();
-        var owner = JsonNode.Parse(await _clients["owner"].GetStringAsync("/api/v1/clusters", Ct))!["items"]!.AsArray();
+        var other = JsonNode.Parse(await _clients["other"].GetStringAsync(list, Ct))!["items"]!.AsArray();
+        var owner = JsonNode.Parse(await _clients["owner"].GetStringAsync(list, Ct))!["items"]!.AsArray();
 
         Assert.Empty(other);
-        Assert.Contains(owner, c => (string)c!["name"]! == "alpha");
+        Assert.Contains(owner, item => ((string?)item!["name"] ?? (string?)item["cluster"]) == "alpha");
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public static class ApiClient
     public static async Task<JsonObject> CreateClusterAsync(this HttpClient http, object body)
     {
         var json = JsonSerializer.SerializeToNode(body, Json)!.AsObject();
-        json.TryAdd("team", PortalAppFactory.DefaultTeam);
+        if (json["team"] is null) json["team"] = PortalAppFactory.DefaultTeam;
         var response = await http.PostAsJsonAsync("/api/v1/clusters", json, TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"Expected 202, got {(int)response.StatusCode}: {text}");
