@@ -54,9 +54,11 @@ public sealed class AuditLog(TimeProvider time)
 
     internal AuditEntry Create(AuditActor actor, AuditRecord record, string previousHash)
     {
+        // Stored times keep whole milliseconds; hash exactly what is stored.
+        var now = time.GetUtcNow();
         var entry = new AuditEntry
         {
-            Timestamp = time.GetUtcNow(),
+            Timestamp = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero),
             ActorType = actor.Type,
             ActorId = actor.Id,
             ActorName = actor.Name,

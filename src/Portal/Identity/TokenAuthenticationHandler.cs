@@ -32,8 +32,8 @@ internal sealed class TokenAuthenticationHandler(
         await using var db = await dbFactory.CreateDbContextAsync(Context.RequestAborted);
         var now = time.GetUtcNow();
         var token = await AccessTokens.FindActiveAsync(db, value, now, Context.RequestAborted);
+        // A sign-in lockout does not stop the owner's tokens: otherwise anyone could halt a team's automation by mistyping a password.
         if (token is null) return AuthenticateResult.Fail("The token is unknown, expired or revoked.");
-        if (token.User.LockoutEnd > now) return AuthenticateResult.Fail("The token's owner is locked out.");
 
         if (token.LastUsedAt is null || now - token.LastUsedAt > LastUsedResolution)
             await db.PersonalAccessTokens.Where(t => t.Id == token.Id)
