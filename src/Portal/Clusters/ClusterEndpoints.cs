@@ -35,6 +35,9 @@ public static class ClusterEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         clusters.MapGet("/{name}/operations", OperationsAsync).WithName("ListClusterOperations").WithSummary("List a cluster's operations, newest first")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        clusters.MapGet("/{name}/program", ProgramAsync).WithName("GetClusterProgram")
+            .WithSummary("The Pulumi YAML program that deploys the cluster (secrets appear only as references)")
+            .Produces<string>(StatusCodes.Status200OK, "application/yaml").ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
@@ -115,6 +118,13 @@ public static class ClusterEndpoints
         if (await ClusterQueries.FindAsync(db, await http.HttpContext.CallerAsync(), name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
         return await OperationLists.PageAsync(db, http, db.Operations.Where(o => o.ClusterId == cluster.Id),
             new OperationFilter(status, kind, null, null, limit, cursor), cancellationToken);
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ProgramAsync(string name, HttpContext http, PortalDbContext db, CancellationToken cancellationToken)
+    {
+        if (await ClusterQueries.FindAsync(db, await http.CallerAsync(), name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
+        http.Response.Headers.ContentDisposition = $"inline; filename=\"Pulumi.{cluster.Name}.yaml\"";
+        return TypedResults.Text(ClusterProgram.Of(cluster).Yaml, "application/yaml");
     }
 
     /// <summary>

@@ -24,6 +24,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         // Clusters and operations: the owning team and admins; another team is told nothing exists.
         ("GET", "/api/v1/clusters/alpha", "U N A A A A F U U"),
         ("GET", "/api/v1/clusters/alpha/operations", "U N A A A A F U U"),
+        ("GET", "/api/v1/clusters/alpha/program", "U N A A A A F U U"),
         ("GET", "/api/v1/clusters", "U A A A A A F U U"),
         ("GET", "/api/v1/operations", "U A A A A A F U U"),
         ("GET", "/api/v1/operations/{op}", "U N A A A A F U U"),

@@ -1,0 +1,17 @@
+using System.Text.Json;
+using Portal.Data;
+using Provisioning.Clusters;
+using Provisioning.Pulumi;
+using Provisioning.Topology;
+
+namespace Portal.Clusters;
+
+/// <summary>What a cluster is made of, as users may read it: the Pulumi program and the rendered boot scripts.</summary>
+public sealed record ClusterProgram(string Yaml, IReadOnlyDictionary<string, string> BootScripts)
+{
+    public static ClusterProgram Of(Cluster cluster)
+    {
+        var plan = TopologyPlanBuilder.Build(JsonSerializer.Deserialize<ClusterSpec>(cluster.SpecJson, PortalJson.Options)!);
+        return new ClusterProgram(PulumiProgramWriter.Write(plan), plan.BootScripts);
+    }
+}
