@@ -7,6 +7,7 @@ public static class ClusterExtensions
         builder.Services.AddSingleton<GossipKeyProtector>();
         builder.Services.AddSingleton<ClusterRequestValidator>();
         builder.Services.AddSingleton<ClusterCommands>();
+        builder.Services.AddHostedService<ClusterExpiry>();
         return builder;
     }
 }

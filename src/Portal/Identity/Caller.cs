@@ -23,7 +23,12 @@ public sealed record Caller(
 
     public bool Has(string scope) => Scopes.Contains(scope);
 
-    public AuditActor Actor => new(TokenId is null ? "user" : "token", UserId, Name, TokenId, Client.Ip, Client.UserAgent);
+    public AuditActor Actor => ReferenceEquals(this, Housekeeping)
+        ? AuditActor.System
+        : new(TokenId is null ? "user" : "token", UserId, Name, TokenId, Client.Ip, Client.UserAgent);
+
+    /// <summary>The portal acting on its own, e.g. destroying a cluster whose time to live is over.</summary>
+    public static readonly Caller Housekeeping = new("system", "portal", true, new HashSet<string>(), Identity.Scopes.All.ToHashSet(), null, new ClientInfo(null, null));
 
     public static async Task<Caller?> FromAsync(ClaimsPrincipal principal, ClientInfo client, PortalDbContext db, CancellationToken cancellationToken)
     {
