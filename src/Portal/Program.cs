@@ -1,16 +1,24 @@
 using Portal;
 using Portal.Api;
+using Portal.Backup;
 using Portal.Clusters;
 using Portal.Components;
 using Portal.Data;
 using Portal.Deployments;
+using Portal.Health;
+using Portal.Observability;
+
+if (await args.TryRunBackupVerbAsync()) return;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPortalConfiguration();
+builder.AddObservability();
 builder.AddPortalData();
 builder.AddDeployments();
 builder.AddClusters();
+builder.AddBackup();
+builder.AddHealth();
 builder.AddPortalApi();
 builder.AddPortalUi();
 
@@ -24,6 +32,7 @@ app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"),
     ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
 app.UseAntiforgery();
 
+app.MapHealth();
 app.MapPortalApi();
 app.MapPortalUi();
 

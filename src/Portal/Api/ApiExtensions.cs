@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using Portal.Admin;
 using Portal.Clusters;
 using Portal.Deployments;
 using Scalar.AspNetCore;
@@ -30,6 +31,7 @@ public static class ApiExtensions
         var api = app.MapGroup("/api/v1");
         api.MapClusterEndpoints();
         api.MapOperationEndpoints();
+        api.MapAdminEndpoints();
         app.MapOpenApi();
         app.MapScalarApiReference();
         return app;

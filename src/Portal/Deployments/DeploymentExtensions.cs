@@ -27,7 +27,12 @@ public static class DeploymentExtensions
             sp.GetRequiredService<ISimulatedStateStore>(),
             sp.GetRequiredService<IOptions<ProvisioningOptions>>().Value.Simulated,
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IEngineReadiness, SimulatedEngineReadiness>();
         services.AddSingleton<DeploymentEngines>();
+
+        // The host waits this long for running operations to reach a safe point and hand their lease back.
+        services.AddOptions<HostOptions>().Configure<IOptions<DeploymentOptions>>((host, deployments) =>
+            host.ShutdownTimeout = deployments.Value.ShutdownTimeout);
         return builder;
     }
 }
