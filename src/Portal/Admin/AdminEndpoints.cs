@@ -22,7 +22,7 @@ public static class AdminEndpoints
     private static async Task<Ok<BackupView>> BackupAsync(
         PortalDataLocation location, IOptions<BackupOptions> options, IHostEnvironment environment, TimeProvider time, CancellationToken cancellationToken)
     {
-        var directory = Path.Combine(environment.ContentRootPath, options.Value.Directory);
+        var directory = options.Value.Resolve(environment.ContentRootPath, location.DatabasePath);
         var file = $"portal-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}.zip";
         var path = Path.Combine(directory, file);
         await PortalBackup.WriteAsync(location, path, cancellationToken);

@@ -6,7 +6,7 @@ public static class BackupExtensions
 {
     public static IHostApplicationBuilder AddBackup(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<BackupOptions>().Bind(builder.Configuration.GetSection("Backup")).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<BackupOptions>().Bind(builder.Configuration.GetSection("Backup"));
         return builder;
     }
 
