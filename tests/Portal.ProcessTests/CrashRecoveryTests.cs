@@ -31,7 +31,7 @@ public sealed class CrashRecoveryTests
         foreach (var readyAtLeast in new[] { 0, 6, 12 })
         {
             await Fleet.WaitUntilAsync(async () =>
-                    await Fleet.CountAsync(portal.Http, "ready") >= readyAtLeast && await Fleet.CountAsync(portal.Http, "provisioning") > 0,
+                    await Fleet.CountAsync(portal.Http, "Ready") >= readyAtLeast && await Fleet.CountAsync(portal.Http, "Provisioning") > 0,
                 TimeSpan.FromMinutes(2), $"{readyAtLeast} ready clusters with more deploying");
             await portal.KillAsync();
             var running = Fleet.RunningOperations(portal);
@@ -41,7 +41,7 @@ public sealed class CrashRecoveryTests
         }
 
         await Fleet.WaitUntilSettledAsync(portal.Http, TimeSpan.FromMinutes(3));
-        Assert.Equal(Clusters, await Fleet.CountAsync(portal.Http, "ready"));
+        Assert.Equal(Clusters, await Fleet.CountAsync(portal.Http, "Ready"));
         foreach (var operationId in operations.Values)
         {
             var events = await Fleet.AssertIntactAsync(portal.Http, operationId);
@@ -60,7 +60,7 @@ public sealed class CrashRecoveryTests
         await portal.StartAsync();
         var operations = await Fleet.CreateAsync(portal.Http, "term", Clusters);
         await Fleet.WaitUntilAsync(async () =>
-                await Fleet.CountAsync(portal.Http, "ready") >= 5 && await Fleet.CountAsync(portal.Http, "provisioning") > 0,
+                await Fleet.CountAsync(portal.Http, "Ready") >= 5 && await Fleet.CountAsync(portal.Http, "Provisioning") > 0,
             TimeSpan.FromMinutes(2), "5 ready clusters with more deploying");
 
         var stoppedWorker = $":{portal.ProcessId}/";
@@ -85,7 +85,7 @@ public sealed class CrashRecoveryTests
             TimeSpan.FromSeconds(3 + 30), "the stopped process's operations to be taken over");
 
         await Fleet.WaitUntilSettledAsync(portal.Http, TimeSpan.FromMinutes(3));
-        Assert.Equal(Clusters, await Fleet.CountAsync(portal.Http, "ready"));
+        Assert.Equal(Clusters, await Fleet.CountAsync(portal.Http, "Ready"));
         foreach (var operationId in operations.Values)
         {
             var events = await Fleet.AssertIntactAsync(portal.Http, operationId);

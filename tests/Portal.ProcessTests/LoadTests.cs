@@ -30,7 +30,7 @@ public sealed class LoadTests
         }));
 
         await Fleet.WaitUntilSettledAsync(http, TimeSpan.FromMinutes(4));
-        Assert.Equal(clusters, await Fleet.CountAsync(http, "ready"));
+        Assert.Equal(clusters, await Fleet.CountAsync(http, "Ready"));
         foreach (var (_, operationId) in created) await Fleet.AssertIntactAsync(http, operationId);
 
         // Each live viewer received exactly what is stored: every event, once, in order.

@@ -20,12 +20,13 @@ internal static class Fleet
         return created.ToDictionary(c => c.name, c => c.id);
     }
 
+    /// <param name="status">As the query binds it: <c>Ready</c>, <c>Provisioning</c> (the answers spell it <c>ready</c>).</param>
     public static async Task<int> CountAsync(HttpClient http, string status) =>
         (await http.GetJsonAsync($"/api/v1/clusters?status={status}"))["items"]!.AsArray().Count;
 
     /// <summary>Polls until no cluster is requested or provisioning any more.</summary>
     public static Task WaitUntilSettledAsync(HttpClient http, TimeSpan timeout) =>
-        WaitUntilAsync(async () => await CountAsync(http, "requested") + await CountAsync(http, "provisioning") == 0, timeout,
+        WaitUntilAsync(async () => await CountAsync(http, "Requested") + await CountAsync(http, "Provisioning") == 0, timeout,
             "every cluster to finish deploying");
 
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
@@ -34,7 +35,7 @@ internal static class Fleet
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out after {timeout} waiting for {what}.");
-            await Task.Delay(250, Ct);
+            await Task.Delay(500, Ct);
         }
     }
 
