@@ -97,6 +97,10 @@ internal static class Fleet
     {
         var output = portal.Output;
         Assert.DoesNotContain("database is locked", output, StringComparison.OrdinalIgnoreCase);
+        // Errors in either console format: "fail:" (simple) or "LogLevel":"Error" (json).
+        var errors = portal.OutputLines.Where(l => l.StartsWith("fail:") || l.StartsWith("crit:")
+            || l.Contains("\"LogLevel\":\"Error\"") || l.Contains("\"LogLevel\":\"Critical\"")).ToList();
+        Assert.True(errors.Count == 0, "The portal logged errors:\n" + string.Join('\n', errors));
         Assert.DoesNotContain(TestCredentials.AdminPassword, output, StringComparison.Ordinal);
         Assert.DoesNotContain(TestCredentials.ApiToken, output, StringComparison.Ordinal);
         Assert.Empty(portal.ServerErrors);
