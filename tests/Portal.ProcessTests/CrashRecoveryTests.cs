@@ -63,8 +63,15 @@ public sealed class CrashRecoveryTests
                 await Fleet.CountAsync(portal.Http, "Ready") >= 5 && await Fleet.CountAsync(portal.Http, "Provisioning") > 0,
             TimeSpan.FromMinutes(2), "5 ready clusters with more deploying");
 
+        // A live viewer of a deployment that is still queued: its stream spans the restart.
+        var queued = operations.Values.Last();
+        using var viewer = await EventStream.OpenAsync(portal.Http, queued);
+        var viewed = viewer.ReadToEndAsync(TimeSpan.FromMinutes(2));
+
         var stoppedWorker = $":{portal.ProcessId}/";
         Assert.Equal(0, await portal.StopAsync());
+        // The stopping portal ended the stream cleanly (rather than holding shutdown until it aborts connections).
+        var beforeStop = await viewed;
 
         // Every run the shutdown interrupted wrote why as its last event and is still Running, lease handed back.
         var interrupted = Fleet.RunningOperations(portal);
@@ -84,8 +91,15 @@ public sealed class CrashRecoveryTests
                 r => r.GetInt32(0)).Single() == 0),
             TimeSpan.FromSeconds(3 + 30), "the stopped process's operations to be taken over");
 
+        // The viewer reconnects with Last-Event-ID and, across both streams, sees every event once.
+        using var reconnected = await EventStream.OpenAsync(portal.Http, queued,
+            lastEventId: beforeStop.Count == 0 ? 0 : (int)beforeStop[^1]["sequence"]!);
+        var afterRestart = reconnected.ReadToEndAsync(TimeSpan.FromMinutes(3));
+
         await Fleet.WaitUntilSettledAsync(portal.Http, TimeSpan.FromMinutes(3));
         Assert.Equal(Clusters, await Fleet.CountAsync(portal.Http, "Ready"));
+        var watched = beforeStop.Concat(await afterRestart).Select(e => (int)e["sequence"]!).ToList();
+        Assert.Equal((await portal.Http.AllEventsAsync(queued)).Select(e => (int)e["sequence"]!), watched);
         foreach (var operationId in operations.Values)
         {
             var events = await Fleet.AssertIntactAsync(portal.Http, operationId);

@@ -25,7 +25,7 @@ public sealed class LoadTests
             var answer = await http.CreateClusterAsync(new { name = $"load-{i:000}" });
             var operationId = (string)answer["operation"]!["id"]!;
             if (watched.Contains(i))
-                lock (streams) streams.Add(EventStream.ReadToEndAsync(http, operationId, TimeSpan.FromMinutes(4)));
+                lock (streams) streams.Add(EventStream.ReadAllAsync(http, operationId, TimeSpan.FromMinutes(4)));
             return (Name: $"load-{i:000}", OperationId: operationId);
         }));
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
 using Portal.ProcessTests.Support;
 using TestSupport.Portal;
 
@@ -42,5 +43,17 @@ public sealed class ObservabilityTests
         Assert.Contains(scoped, e => e.GetProperty("Scopes").GetRawText().Contains(operations["observed-000"])
             && e.GetProperty("Scopes").GetRawText().Contains("\"Cluster\":\"observed-000\""));
         Fleet.AssertCleanLogs(portal);
+
+        // The clusters' gossip keys, decrypted here with the portal's own key ring, appear in no log line.
+        var gossipKeys = GossipKeys(portal);
+        Assert.Equal(2, gossipKeys.Count);
+        Assert.All(gossipKeys, key => Assert.DoesNotContain(key, portal.Output, StringComparison.Ordinal));
+    }
+
+    private static List<string> GossipKeys(PortalProcess portal)
+    {
+        var protector = new Clusters.GossipKeyProtector(DataProtectionProvider.Create(
+            new DirectoryInfo(Path.Combine(portal.DataDirectory, "keys")), keys => keys.SetApplicationName("Portal")));
+        return Fleet.Query(portal, "SELECT ProtectedGossipKey FROM Clusters", r => protector.Unprotect(r.GetString(0)));
     }
 }
