@@ -30,9 +30,7 @@ public sealed class CrashRecoveryTests
         var hit = new HashSet<string>();
         foreach (var readyAtLeast in new[] { 0, 6, 12 })
         {
-            await Fleet.WaitUntilAsync(async () =>
-                    await Fleet.CountAsync(portal.Http, "Ready") >= readyAtLeast && await Fleet.CountAsync(portal.Http, "Provisioning") > 0,
-                TimeSpan.FromMinutes(2), $"{readyAtLeast} ready clusters with more deploying");
+            await Fleet.WaitUntilMidwayAsync(portal, readyAtLeast);
             await portal.KillAsync();
             var running = Fleet.RunningOperations(portal);
             Assert.NotEmpty(running); // the kill interrupted deployments, or this proves nothing
@@ -59,9 +57,7 @@ public sealed class CrashRecoveryTests
         await using var portal = SlowPortal();
         await portal.StartAsync();
         var operations = await Fleet.CreateAsync(portal.Http, "term", Clusters);
-        await Fleet.WaitUntilAsync(async () =>
-                await Fleet.CountAsync(portal.Http, "Ready") >= 5 && await Fleet.CountAsync(portal.Http, "Provisioning") > 0,
-            TimeSpan.FromMinutes(2), "5 ready clusters with more deploying");
+        await Fleet.WaitUntilMidwayAsync(portal, 5);
 
         // A live viewer of a deployment that is still queued: its stream spans the restart.
         var queued = operations.Values.Last();

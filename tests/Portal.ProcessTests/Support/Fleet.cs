@@ -77,6 +77,12 @@ internal static class Fleet
         }
     }
 
+    /// <summary>At least <paramref name="ready"/> clusters are ready and some deployment is running with resources already done: a good moment to interrupt.</summary>
+    public static Task WaitUntilMidwayAsync(PortalProcess portal, int ready) =>
+        WaitUntilAsync(async () => await CountAsync(portal.Http, "Ready") >= ready
+                && Query(portal, "SELECT COUNT(*) FROM Operations WHERE State = 'Running' AND ProgressDone > 0", r => r.GetInt32(0)).Single() > 0,
+            TimeSpan.FromMinutes(2), $"{ready} ready clusters and a deployment half done");
+
     /// <summary>Ids (lower case) of operations the database shows Running, read while the portal is down.</summary>
     public static HashSet<string> RunningOperations(PortalProcess portal) =>
         Query(portal, "SELECT lower(Id) FROM Operations WHERE State = 'Running'", r => r.GetString(0)).ToHashSet();
