@@ -25,7 +25,8 @@ public static class BackupExtensions
             Environment.ExitCode = 2;
             return true;
         }
-        var builder = Host.CreateApplicationBuilder(args[2..]);
+        // The web host's own builder, never built: exactly the configuration sources the portal reads.
+        var builder = WebApplication.CreateBuilder(args[2..]);
         builder.AddPortalConfiguration();
         var location = PortalDataLocation.From(builder.Configuration, builder.Environment);
         try

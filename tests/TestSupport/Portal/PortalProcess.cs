@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 
@@ -112,8 +113,7 @@ public sealed partial class PortalProcess : IAsyncDisposable
     public async Task<int> StopAsync()
     {
         var process = _process ?? throw new InvalidOperationException("The portal is not running.");
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]))
-            await kill.WaitForExitAsync(Ct);
+        if (kill(process.Id, SigTerm) != 0) throw new InvalidOperationException($"kill({process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
         await process.WaitForExitAsync(Ct).WaitAsync(ExitTimeout, Ct);
         lock (_output) _output.Add($"=== portal stopped (SIGTERM), exit code {process.ExitCode}");
         return process.ExitCode;
@@ -200,6 +200,12 @@ public sealed partial class PortalProcess : IAsyncDisposable
         var beside = Path.Combine(testOutput.FullName, "Portal.dll");
         return File.Exists(beside) ? beside : throw new FileNotFoundException($"Portal.dll is neither at {built} nor at {beside}.");
     }
+
+    private const int SigTerm = 15;
+
+    // .NET can send SIGKILL (Process.Kill) but not SIGTERM; libc can, with no dependency on a kill binary.
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]
     private static partial Regex ListeningOn();
