@@ -60,7 +60,7 @@ public sealed class CrashRecoveryTests
         await Fleet.WaitUntilMidwayAsync(portal, 5);
 
         // A live viewer of a deployment that is still queued: its stream spans the restart.
-        var queued = operations.Values.Last();
+        var queued = Fleet.Query(portal, "SELECT lower(Id) FROM Operations WHERE State = 'Queued' ORDER BY CreatedAt DESC LIMIT 1", r => r.GetString(0)).Single();
         using var viewer = await EventStream.OpenAsync(portal.Http, queued);
         var viewed = viewer.ReadToEndAsync(TimeSpan.FromMinutes(2));
 
@@ -68,6 +68,8 @@ public sealed class CrashRecoveryTests
         Assert.Equal(0, await portal.StopAsync());
         // The stopping portal ended the stream cleanly (rather than holding shutdown until it aborts connections).
         var beforeStop = await viewed;
+        // It ended because the portal stopped, not because the deployment did; and the stopping worker claimed nothing more.
+        Assert.Equal("Queued", Fleet.Query(portal, $"SELECT State FROM Operations WHERE lower(Id) = '{queued}'", r => r.GetString(0)).Single());
 
         // Every run the shutdown interrupted wrote why as its last event and is still Running, lease handed back.
         var interrupted = Fleet.RunningOperations(portal);
