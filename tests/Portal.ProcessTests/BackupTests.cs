@@ -67,11 +67,11 @@ public sealed class BackupTests
     private static async Task<string> SnapshotAsync(HttpClient http)
     {
         var lines = new List<string>();
-        foreach (var cluster in (await http.GetJsonAsync("/api/v1/clusters"))["items"]!.AsArray())
+        foreach (var cluster in await Fleet.ListAsync(http, "/api/v1/clusters?limit=200"))
         {
-            var name = (string)cluster!["name"]!;
+            var name = (string)cluster["name"]!;
             lines.Add($"{name} {cluster["status"]}");
-            foreach (var operation in (await http.GetJsonAsync($"/api/v1/clusters/{name}/operations"))["items"]!.AsArray())
+            foreach (var operation in await Fleet.ListAsync(http, $"/api/v1/clusters/{name}/operations?limit=200"))
             {
                 var id = (string)operation!["id"]!;
                 lines.Add($"  {id} {operation["kind"]} {operation["state"]} events={(await http.AllEventsAsync(id)).Count}");

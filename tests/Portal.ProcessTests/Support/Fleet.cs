@@ -22,7 +22,20 @@ internal static class Fleet
 
     /// <param name="status">As the query binds it: <c>Ready</c>, <c>Provisioning</c> (the answers spell it <c>ready</c>).</param>
     public static async Task<int> CountAsync(HttpClient http, string status) =>
-        (await http.GetJsonAsync($"/api/v1/clusters?status={status}"))["items"]!.AsArray().Count;
+        (await ListAsync(http, $"/api/v1/clusters?status={status}&limit=200")).Count;
+
+    /// <summary>Every item of a list, following its <c>next</c> links where the list is paged.</summary>
+    public static async Task<List<JsonObject>> ListAsync(HttpClient http, string url)
+    {
+        var items = new List<JsonObject>();
+        for (string? next = url; next is not null;)
+        {
+            var page = await http.GetJsonAsync(next);
+            items.AddRange(page["items"]!.AsArray().Select(i => i!.AsObject()));
+            next = (string?)page["next"];
+        }
+        return items;
+    }
 
     /// <summary>Polls until no cluster is requested or provisioning any more.</summary>
     public static Task WaitUntilSettledAsync(HttpClient http, TimeSpan timeout) =>

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
@@ -92,12 +94,25 @@ public sealed partial class PortalProcess : IAsyncDisposable
             try
             {
                 using var live = await _http.GetAsync("/health/live", Ct);
-                if (live.IsSuccessStatusCode) return;
+                if (live.IsSuccessStatusCode) break;
             }
             catch (HttpRequestException) { }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"The portal did not become live:\n{Tail()}");
             await Task.Delay(100, Ct);
         }
+        await EnsureDefaultTeamAsync();
+    }
+
+    /// <summary>The team clusters land in when a test names none (<c>PortalAppFactory.DefaultTeam</c>).</summary>
+    public const string DefaultTeam = "platform";
+
+    /// <summary>Clusters belong to existing teams: the bootstrap admin creates the default one, as automation would.</summary>
+    private async Task EnsureDefaultTeamAsync()
+    {
+        using var response = await Http.PostAsJsonAsync("/api/v1/teams", new { name = DefaultTeam, displayName = "Platform" }, Ct);
+        // 409: created by an earlier start on the same data. 404/405: a portal without a teams API, which needs no team.
+        Assert.True(response.IsSuccessStatusCode || response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed,
+            $"Creating the default team answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>
