@@ -134,12 +134,6 @@ public sealed partial class PortalProcess : IAsyncDisposable
         return process.ExitCode;
     }
 
-    public async Task RestartAfterKillAsync()
-    {
-        await KillAsync();
-        await StartAsync();
-    }
-
     /// <summary>Runs <c>dotnet Portal.dll &lt;args&gt;</c> with this instance's settings to completion (a CLI verb).</summary>
     public async Task<(int ExitCode, string Output)> RunVerbAsync(params string[] args)
     {
