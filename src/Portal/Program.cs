@@ -1,20 +1,28 @@
 using Portal;
 using Portal.Api;
 using Portal.Auditing;
+using Portal.Backup;
 using Portal.Clusters;
 using Portal.Components;
 using Portal.Data;
 using Portal.Deployments;
 using Portal.Identity;
+using Portal.Health;
+using Portal.Observability;
+
+if (await args.TryRunBackupVerbAsync()) return;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPortalConfiguration();
+builder.AddObservability();
 builder.AddPortalData();
 builder.AddAuditing();
 builder.AddPortalIdentity();
 builder.AddDeployments();
 builder.AddClusters();
+builder.AddBackup();
+builder.AddHealth();
 builder.AddPortalApi();
 builder.AddPortalUi();
 
@@ -33,6 +41,7 @@ app.UsePortalApi(); // after authentication: limits and idempotency keys are per
 app.UseAntiforgery();
 
 app.MapAccountEndpoints();
+app.MapHealth();
 app.MapPortalApi();
 app.MapPortalUi();
 

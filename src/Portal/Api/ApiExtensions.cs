@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Json;
+using Portal.Admin;
 using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Identity;
@@ -63,6 +64,7 @@ public static class ApiExtensions
         api.MapOperationEndpoints();
         api.MapIdentityEndpoints();
         api.MapAuditEndpoints();
+        api.MapAdminEndpoints();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference().AllowAnonymous();
         return app;

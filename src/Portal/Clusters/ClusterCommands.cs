@@ -23,7 +23,28 @@ public sealed partial class ClusterCommands(
     AuditLog audit,
     TimeProvider time)
 {
+    /// <summary>
+    /// Validation picks a free VPC range from the clusters it reads; two creates validated at once would
+    /// pick the same one (the load test saw 200 concurrent creates get 125 ranges). Checking and
+    /// storing under one lock makes the choice and the insert atomic within this process, which with
+    /// SQLite is the only process.
+    /// </summary>
+    private readonly SemaphoreSlim _createLock = new(1, 1);
+
     public async Task<CommandResult<ClusterOperationView>> CreateAsync(Caller caller, CreateClusterRequest request, CancellationToken cancellationToken)
+    {
+        await _createLock.WaitAsync(cancellationToken);
+        try
+        {
+            return await CreateLockedAsync(caller, request, cancellationToken);
+        }
+        finally
+        {
+            _createLock.Release();
+        }
+    }
+
+    private async Task<CommandResult<ClusterOperationView>> CreateLockedAsync(Caller caller, CreateClusterRequest request, CancellationToken cancellationToken)
     {
         var validation = await validator.ValidateAsync(caller, request, cancellationToken);
         if (validation.Errors.Count > 0) return CommandResult<ClusterOperationView>.Invalid(validation.Errors);

@@ -10,34 +10,26 @@ public static class DataExtensions
 {
     public static IHostApplicationBuilder AddPortalData(this IHostApplicationBuilder builder)
     {
-        var connection = Connection(builder);
-        if (Path.GetDirectoryName(connection.DataSource) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
+        var location = PortalDataLocation.From(builder.Configuration, builder.Environment);
+        if (Path.GetDirectoryName(location.DatabasePath) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
+        builder.Services.AddSingleton(location);
 
         // Keys that encrypt cookies and the clusters' gossip keys live beside the database and are backed up with it.
         var keys = builder.Services.AddDataProtection().SetApplicationName("Portal");
-        if (Path.GetDirectoryName(connection.DataSource) is { Length: > 0 } dataDirectory)
-            keys.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        if (location.KeysDirectory is { } keysDirectory)
+            keys.PersistKeysToFileSystem(new DirectoryInfo(keysDirectory));
 
         builder.Services.AddDbContextFactory<PortalDbContext>(options => options
-            .UseSqlite(connection.ToString())
+            .UseSqlite(location.ConnectionString)
             .AddInterceptors(new SqlitePragmas()));
         return builder;
     }
 
-    /// <summary>The SQLite connection, its file resolved against the content root.</summary>
-    private static SqliteConnectionStringBuilder Connection(IHostApplicationBuilder builder)
-    {
-        var configured = builder.Configuration.GetConnectionString("Portal")
-            ?? throw new InvalidOperationException("ConnectionStrings:Portal is not set.");
-        var connection = new SqliteConnectionStringBuilder(configured);
-        if (connection.DataSource != ":memory:" && !Path.IsPathRooted(connection.DataSource))
-            connection.DataSource = Path.Combine(builder.Environment.ContentRootPath, connection.DataSource);
-        return connection;
-    }
-
     /// <summary>The folder of the database file: keys and engine state live beside it and are backed up with it.</summary>
     public static string DataDirectory(IHostApplicationBuilder builder) =>
-        Path.GetDirectoryName(Connection(builder).DataSource) is { Length: > 0 } directory ? directory : builder.Environment.ContentRootPath;
+        Path.GetDirectoryName(PortalDataLocation.From(builder.Configuration, builder.Environment).DatabasePath) is { Length: > 0 } directory
+            ? directory
+            : builder.Environment.ContentRootPath;
 
     /// <summary>Creates or upgrades the schema and switches the file to WAL, before anything else touches it.</summary>
     public static async Task MigratePortalDatabaseAsync(this IServiceProvider services)

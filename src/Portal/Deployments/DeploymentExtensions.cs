@@ -30,7 +30,12 @@ public static class DeploymentExtensions
             sp.GetRequiredService<IOptions<ProvisioningOptions>>().Value.Simulated,
             sp.GetRequiredService<TimeProvider>()));
         if (builder.Configuration.GetValue<EngineKind>("Provisioning:Engine") == EngineKind.Pulumi) builder.AddPulumiEngine();
+        services.AddSingleton<IEngineReadiness, SimulatedEngineReadiness>();
         services.AddSingleton<DeploymentEngines>();
+
+        // The host waits this long for running operations to reach a safe point and hand their lease back.
+        services.AddOptions<HostOptions>().Configure<IOptions<DeploymentOptions>>((host, deployments) =>
+            host.ShutdownTimeout = deployments.Value.ShutdownTimeout);
         return builder;
     }
 

@@ -16,6 +16,7 @@ internal sealed class DeploymentWorker(
     WorkSignal signal,
     IOptions<DeploymentOptions> options,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<DeploymentWorker> logger) : BackgroundService
 {
     private readonly DeploymentOptions _options = options.Value;
@@ -24,8 +25,14 @@ internal sealed class DeploymentWorker(
     /// <summary>When the loop last completed a pass; health checks read it.</summary>
     public DateTimeOffset LastTick { get; private set; }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken hostStopping)
     {
+        // The web server stops before this service (hosted services stop in reverse order) and may
+        // wait for open connections until the shutdown timeout. Stopping at ApplicationStopping
+        // instead means no claim after SIGTERM, and operations reach their safe point while the
+        // server drains, within the same timeout.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, lifetime.ApplicationStopping);
+        var stoppingToken = stopping.Token;
         logger.LogInformation("Deployment worker {WorkerId} started, running up to {MaxConcurrency} operations at once",
             _options.WorkerId, _options.MaxConcurrency);
         while (!stoppingToken.IsCancellationRequested)

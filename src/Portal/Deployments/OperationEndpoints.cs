@@ -75,7 +75,7 @@ public static class OperationEndpoints
         ClusterEndpoints.Enqueued(await commands.RetryAsync(await http.CallerAsync(), id, cancellationToken));
 
     private static async Task<Results<Ok<EventPage>, EmptyHttpResult, ProblemHttpResult, ValidationProblem>> EventsAsync(
-        Guid id, HttpContext http, PortalDbContext db, OperationEventFeed feed,
+        Guid id, HttpContext http, PortalDbContext db, OperationEventFeed feed, IHostApplicationLifetime lifetime,
         [FromQuery] int? after, [FromQuery] int? limit, CancellationToken cancellationToken)
     {
         if (await FindVisibleAsync(id, http, db, cancellationToken) is null) return ApiResults.NotFound($"No operation {id}.");
@@ -92,7 +92,10 @@ public static class OperationEndpoints
 
         if (http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase)))
         {
-            await ServerSentEvents.StreamAsync(http, feed.FollowAsync(id, cursor, cancellationToken), cancellationToken);
+            // A stopping portal ends its streams at once instead of holding the shutdown for its whole timeout;
+            // clients reconnect with Last-Event-ID and miss nothing.
+            using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+            await ServerSentEvents.StreamAsync(http, feed.FollowAsync(id, cursor, stream.Token), stream.Token);
             return TypedResults.Empty;
         }
         var events = await feed.PageAsync(id, cursor, limit ?? 100, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
+using Portal.Observability;
 using Provisioning.Engines;
 
 namespace Portal.Deployments;
@@ -18,6 +19,7 @@ internal sealed class OperationEventSink : IDeploymentEventSink
     private readonly string _leaseToken;
     private readonly IDbContextFactory<PortalDbContext> _dbFactory;
     private readonly OperationBroadcaster _broadcaster;
+    private readonly PortalTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IReadOnlyList<string> _secrets;
@@ -30,7 +32,7 @@ internal sealed class OperationEventSink : IDeploymentEventSink
 
     public OperationEventSink(
         Operation operation, string leaseToken, ResourceProgress progress, IReadOnlyList<string> secrets,
-        IDbContextFactory<PortalDbContext> dbFactory, OperationBroadcaster broadcaster, TimeProvider time, ILogger logger)
+        IDbContextFactory<PortalDbContext> dbFactory, OperationBroadcaster broadcaster, PortalTelemetry telemetry, TimeProvider time, ILogger logger)
     {
         _operation = operation;
         _leaseToken = leaseToken;
@@ -40,6 +42,7 @@ internal sealed class OperationEventSink : IDeploymentEventSink
         _secrets = secrets.Where(s => s.Length > 0).ToList();
         _dbFactory = dbFactory;
         _broadcaster = broadcaster;
+        _telemetry = telemetry;
         _time = time;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
@@ -112,6 +115,7 @@ internal sealed class OperationEventSink : IDeploymentEventSink
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
             }
         }
+        _telemetry.EventsWritten(rows.Count);
         _operation.LastSequence = last;
         _operation.ProgressDone = done;
         _operation.ProgressFailed = failed;

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Clusters;
 using Portal.Data;
+using Portal.Observability;
 using Provisioning.Clusters;
 using Provisioning.Engines;
 using Provisioning.Topology;
@@ -17,6 +19,7 @@ internal sealed class OperationRunner(
     OperationBroadcaster broadcaster,
     GossipKeyProtector gossipKeys,
     PlanPreview preview,
+    PortalTelemetry telemetry,
     IOptions<DeploymentOptions> options,
     TimeProvider time,
     ILogger<OperationRunner> logger)
@@ -42,7 +45,14 @@ internal sealed class OperationRunner(
         var spec = JsonSerializer.Deserialize<ClusterSpec>(operation.SpecJson, PortalJson.Options)!;
         var plan = TopologyPlanBuilder.Build(spec);
         var gossipKey = gossipKeys.Unprotect(cluster.ProtectedGossipKey);
-        var sink = new OperationEventSink(operation, leaseToken, progress, [gossipKey], dbFactory, broadcaster, time, logger);
+        using var activity = PortalTelemetry.ActivitySource.StartActivity($"{operation.Kind.ToString().ToLowerInvariant()} cluster");
+        activity?.SetTag("portal.operation.id", operationId);
+        activity?.SetTag("portal.operation.kind", operation.Kind.ToString().ToLowerInvariant());
+        activity?.SetTag("portal.operation.attempt", operation.Attempt);
+        activity?.SetTag("portal.cluster.name", cluster.Name);
+        activity?.SetTag("portal.engine", cluster.Engine);
+        var sink = new OperationEventSink(operation, leaseToken, progress, [gossipKey], dbFactory, broadcaster, telemetry, time, logger);
+        var traced = new TracingEventSink(sink, activity?.Context ?? default);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         var lease = KeepLeaseAsync(operationId, leaseToken, stop, shutdown);
 
@@ -51,8 +61,9 @@ internal sealed class OperationRunner(
         {
             await OperationFinisher.StartAsync(dbFactory, operation, plan.Resources.Count, time.GetUtcNow());
             broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], OperationState.Running));
+            telemetry.OperationStarted(operation.Kind, cluster.Engine);
             logger.LogInformation("Running {Kind} of {Cluster} (attempt {Attempt}) on the {Engine} engine", operation.Kind, cluster.Name, operation.Attempt, cluster.Engine);
-            result = await RunEngineAsync(operation, cluster, plan, gossipKey, firstOfCluster, sink, stop.Token);
+            result = await RunEngineAsync(operation, cluster, plan, gossipKey, firstOfCluster, traced, stop.Token);
         }
         catch (Exception ex)
         {
@@ -66,10 +77,17 @@ internal sealed class OperationRunner(
             await sink.EmitAsync(EngineEvent.Diagnostic("The portal is restarting: the operation stopped at a safe point and resumes on the next start.", EventSeverity.Warning));
         await stop.CancelAsync();
         await lease;
+        traced.Complete();
         await sink.CompleteAsync();
 
-        var state = await OperationFinisher.FinishAsync(dbFactory, operation, result, interruptedByShutdown, leaseToken, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var state = await OperationFinisher.FinishAsync(dbFactory, operation, result, interruptedByShutdown, leaseToken, now);
         logger.LogInformation("{Kind} of {Cluster} ended {State}", operation.Kind, cluster.Name, state);
+        var final = state is OperationState.Succeeded or OperationState.Failed or OperationState.Cancelled;
+        telemetry.OperationEnded(operation.Kind, cluster.Engine, final ? state.ToString().ToLowerInvariant() : "interrupted",
+            final && operation.StartedAt is { } started ? now - started : null);
+        activity?.SetTag("portal.operation.state", state.ToString().ToLowerInvariant());
+        if (state == OperationState.Failed) activity?.SetStatus(ActivityStatusCode.Error, result.Error);
         broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], state));
     }
 

@@ -40,6 +40,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ("POST", "/api/v1/teams/team-a/members", "U F F 200 F F F U U"),
         ("DELETE", "/api/v1/teams/team-z/members?email=x@y.z", "U F F 404 F F F U U"),
         ("POST", "/api/v1/users", "U F F 201 F F F U U"),
+        ("POST", "/api/v1/admin/backup", "U F F 200 F F F U U"),
         // Tokens: everyone manages their own; a token grants only scopes it has.
         ("GET", "/api/v1/tokens", "U A A A A A A U U"),
         ("POST", "/api/v1/tokens", "U 201 201 201 201 201 400 U U"),
@@ -61,6 +62,9 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ("GET", "/account/denied", "A A A A A A A A A"),
         ("GET", "/account/setup", "A A A A A A A A A"),
         ("GET", "/not-found", "A A A A A A A A A"),
+        // Health, for load balancers and orchestrators.
+        ("GET", "/health/live", "A A A A A A A A A"),
+        ("GET", "/health/ready", "A A A A A A A A A"),
     ];
 
     /// <summary>Endpoints that are anonymous by design, or not pages nor API (checked by their metadata below).</summary>

@@ -44,9 +44,6 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     {
         ["Provisioning:Simulated:TimeScale"] = "0",
         ["Deployments:PollInterval"] = "00:00:00.200",
-        ["Identity:BootstrapAdmin:Email"] = AdminEmail,
-        ["Identity:BootstrapAdmin:Password"] = AdminPassword,
-        ["Identity:BootstrapAdmin:ApiToken"] = AdminToken,
     };
 
     /// <summary>An API client authenticated as the bootstrap admin, with the default team in place.</summary>
@@ -78,6 +75,7 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        foreach (var (key, value) in TestCredentials.BootstrapSettings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={DatabasePath}");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);

@@ -1,0 +1,82 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using Portal.ProcessTests.Support;
+using TestSupport.Portal;
+
+namespace Portal.ProcessTests;
+
+/// <summary>A running portal is backed up (CLI verb and admin API) and restored into a new portal that shows the same state.</summary>
+public sealed class BackupTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task BackupOfRunningPortal_RestoresIntoPortalWithSameClustersOperationsAndWorkingGossipKeys()
+    {
+        await using var original = new PortalProcess();
+        await original.StartAsync();
+        var operations = await Fleet.CreateAsync(original.Http, "backup", 3);
+        await Fleet.WaitUntilSettledAsync(original.Http, TimeSpan.FromMinutes(1));
+        var before = await SnapshotAsync(original.Http);
+
+        // The admin API writes into the backup folder and answers the file's name.
+        using var api = await original.Http.PostAsync("/api/v1/admin/backup", null, Ct);
+        api.EnsureSuccessStatusCode();
+        var file = (string)JsonNode.Parse(await api.Content.ReadAsStringAsync(Ct))!["file"]!;
+        AssertBackupHolds(Path.Combine(original.DataDirectory, "backups", file));
+
+        // The CLI verb, from a second process while the portal runs, exits without starting a web host.
+        var zip = Path.Combine(original.DataDirectory, "cli-backup.zip");
+        var (exitCode, output) = await original.RunVerbAsync("backup", zip);
+        Assert.True(exitCode == 0, output);
+        Assert.Contains(zip, output);
+        Assert.DoesNotContain("Now listening", output);
+        AssertBackupHolds(zip);
+
+        // Restore as documented: unzip into the data folder of a portal that is not running.
+        var restoredDirectory = Directory.CreateTempSubdirectory("portal-restored-").FullName;
+        try
+        {
+            ZipFile.ExtractToDirectory(zip, restoredDirectory);
+            await using var restored = new PortalProcess(restoredDirectory);
+            await restored.StartAsync();
+            Assert.Equal(before, await SnapshotAsync(restored.Http));
+            foreach (var operationId in operations.Values) await Fleet.AssertIntactAsync(restored.Http, operationId);
+
+            // Destroying needs the cluster's gossip key: it decrypts only if the keys came back too.
+            var destroy = await restored.Http.DeleteAsync("/api/v1/clusters/backup-000", Ct);
+            var destroyOperation = (string)JsonNode.Parse(await destroy.Content.ReadAsStringAsync(Ct))!["operation"]!["id"]!;
+            Assert.Equal("succeeded", (string)(await restored.Http.WaitForOperationAsync(destroyOperation))["state"]!);
+            Fleet.AssertCleanLogs(restored);
+        }
+        finally
+        {
+            Directory.Delete(restoredDirectory, recursive: true);
+        }
+        Fleet.AssertCleanLogs(original);
+    }
+
+    private static void AssertBackupHolds(string zip)
+    {
+        using var archive = ZipFile.OpenRead(zip);
+        Assert.Contains(archive.Entries, e => e.FullName == "portal.db" && e.Length > 0);
+        Assert.Contains(archive.Entries, e => e.FullName.StartsWith("keys/key-", StringComparison.Ordinal) && e.FullName.EndsWith(".xml", StringComparison.Ordinal));
+    }
+
+    /// <summary>What a user sees: each cluster's status and each of its operations with state and event count.</summary>
+    private static async Task<string> SnapshotAsync(HttpClient http)
+    {
+        var lines = new List<string>();
+        foreach (var cluster in await Fleet.ListAsync(http, "/api/v1/clusters?limit=200"))
+        {
+            var name = (string)cluster["name"]!;
+            lines.Add($"{name} {cluster["status"]}");
+            foreach (var operation in await Fleet.ListAsync(http, $"/api/v1/clusters/{name}/operations?limit=200"))
+            {
+                var id = (string)operation!["id"]!;
+                lines.Add($"  {id} {operation["kind"]} {operation["state"]} events={(await http.AllEventsAsync(id)).Count}");
+            }
+        }
+        return string.Join('\n', lines);
+    }
+}
