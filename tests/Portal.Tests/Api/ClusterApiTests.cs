@@ -7,21 +7,12 @@ using TestSupport.Portal;
 
 namespace Portal.Tests.Api;
 
-public sealed class ClusterApiTests : IAsyncDisposable
+public sealed class ClusterApiTests : PortalApiTest
 {
-    private readonly PortalAppFactory _app = new();
-    private HttpClient? _client;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    /// <summary>Started on first use, so a test can change settings before.</summary>
-    private HttpClient _http => _client ??= _app.CreateApiClient();
-
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
-
     [Fact]
     public async Task CreateCluster_ValidRequest_Answers202WithClusterOperationAndLocation()
     {
-        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "alpha", team = PortalAppFactory.DefaultTeam, clientCount = 7, region = "us-west-2" }, Ct);
+        var response = await Http.PostAsJsonAsync("/api/v1/clusters", new { name = "alpha", team = PortalAppFactory.DefaultTeam, clientCount = 7, region = "us-west-2" }, Ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
@@ -41,14 +32,14 @@ public sealed class ClusterApiTests : IAsyncDisposable
     [Fact]
     public async Task CreateCluster_Succeeds_ReachesReadyWithOutputsAndGapFreeEvents()
     {
-        var created = await _http.CreateClusterAsync(new { name = "ready-one" });
+        var created = await Http.CreateClusterAsync(new { name = "ready-one" });
         var operationId = (string)created["operation"]!["id"]!;
 
-        var operation = await _http.WaitForOperationAsync(operationId);
+        var operation = await Http.WaitForOperationAsync(operationId);
 
         Assert.Equal("succeeded", (string)operation["state"]!);
         Assert.Equal((int)operation["progress"]!["total"]!, (int)operation["progress"]!["done"]!);
-        var cluster = await _http.GetJsonAsync("/api/v1/clusters/ready-one");
+        var cluster = await Http.GetJsonAsync("/api/v1/clusters/ready-one");
         Assert.Equal("ready", (string)cluster["status"]!);
         var outputs = cluster["outputs"]!;
         Assert.StartsWith("vpc-", (string)outputs["vpcId"]!);
@@ -56,7 +47,7 @@ public sealed class ClusterApiTests : IAsyncDisposable
         foreach (var server in outputs["servers"]!["eu-west-1a"]!.AsArray())
             Assert.StartsWith("10.0.0.", (string)server!["privateIp"]!);
 
-        var events = await _http.AllEventsAsync(operationId);
+        var events = await Http.AllEventsAsync(operationId);
         Assert.Equal(Enumerable.Range(1, events.Count), events.Select(e => (int)e["sequence"]!));
         var first = events.First(e => (string)e["type"]! == "resource-started");
         Assert.Equal("vpc", (string)first["resource"]!["name"]!);
@@ -68,7 +59,7 @@ public sealed class ClusterApiTests : IAsyncDisposable
     [Fact]
     public async Task CreateCluster_InvalidFields_Answers400PerFieldAndStoresNothing()
     {
-        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new
+        var response = await Http.PostAsJsonAsync("/api/v1/clusters", new
         {
             name = "X",
             team = PortalAppFactory.DefaultTeam,
@@ -86,7 +77,7 @@ public sealed class ClusterApiTests : IAsyncDisposable
         Assert.Equal(["clientCount", "consulVersion", "logRetentionDays", "name", "region", "serversPerAz", "vpcCidr"],
             errors.Select(e => e.Key).Order());
         Assert.Contains("private range", (string)errors["vpcCidr"]![0]!);
-        await using var db = _app.CreateDbContext();
+        await using var db = App.CreateDbContext();
         Assert.Equal(0, await db.Clusters.CountAsync(Ct));
         Assert.Equal(0, await db.Operations.CountAsync(Ct));
     }
@@ -97,21 +88,21 @@ public sealed class ClusterApiTests : IAsyncDisposable
     [InlineData("{\"name\": ", "")]
     public async Task CreateCluster_UnreadableBody_Answers400ProblemAndStoresNothing(string body, string mentioned)
     {
-        var response = await _http.PostAsync("/api/v1/clusters", new StringContent(body, Encoding.UTF8, "application/json"), Ct);
+        var response = await Http.PostAsync("/api/v1/clusters", new StringContent(body, Encoding.UTF8, "application/json"), Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
         Assert.Contains(mentioned, (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["detail"]!);
-        await using var db = _app.CreateDbContext();
+        await using var db = App.CreateDbContext();
         Assert.Equal(0, await db.Clusters.CountAsync(Ct));
     }
 
     [Fact]
     public async Task CreateCluster_NameTaken_Answers409()
     {
-        await _http.CreateClusterAsync(new { name = "taken" });
+        await Http.CreateClusterAsync(new { name = "taken" });
 
-        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "taken", team = PortalAppFactory.DefaultTeam }, Ct);
+        var response = await Http.PostAsJsonAsync("/api/v1/clusters", new { name = "taken", team = PortalAppFactory.DefaultTeam }, Ct);
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
@@ -122,9 +113,9 @@ public sealed class ClusterApiTests : IAsyncDisposable
     [Fact]
     public async Task CreateCluster_OverlappingCidr_Answers409NamingTheOtherCluster()
     {
-        await _http.CreateClusterAsync(new { name = "first", vpcCidr = "10.42.0.0/16" });
+        await Http.CreateClusterAsync(new { name = "first", vpcCidr = "10.42.0.0/16" });
 
-        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "second", team = PortalAppFactory.DefaultTeam, vpcCidr = "10.42.128.0/20" }, Ct);
+        var response = await Http.PostAsJsonAsync("/api/v1/clusters", new { name = "second", team = PortalAppFactory.DefaultTeam, vpcCidr = "10.42.128.0/20" }, Ct);
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
@@ -134,9 +125,9 @@ public sealed class ClusterApiTests : IAsyncDisposable
     [Fact]
     public async Task CreateCluster_NoCidr_PicksAFreeOne()
     {
-        await _http.CreateClusterAsync(new { name = "first", vpcCidr = "10.0.0.0/16" });
+        await Http.CreateClusterAsync(new { name = "first", vpcCidr = "10.0.0.0/16" });
 
-        var second = await _http.CreateClusterAsync(new { name = "second" });
+        var second = await Http.CreateClusterAsync(new { name = "second" });
 
         Assert.Equal("10.1.0.0/16", (string)second["cluster"]!["spec"]!["vpcCidr"]!);
     }
@@ -144,7 +135,7 @@ public sealed class ClusterApiTests : IAsyncDisposable
     [Fact]
     public async Task GetCluster_Unknown_Answers404Problem()
     {
-        var response = await _http.GetAsync("/api/v1/clusters/nope", Ct);
+        var response = await Http.GetAsync("/api/v1/clusters/nope", Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
@@ -153,10 +144,10 @@ public sealed class ClusterApiTests : IAsyncDisposable
     [Fact]
     public async Task DeleteCluster_WhileAnotherOperationIsActive_Answers409NamingIt()
     {
-        _app.Settings["Provisioning:Simulated:TimeScale"] = "1"; // the create is still running when the delete arrives
-        var created = await _http.CreateClusterAsync(new { name = "busy" });
+        App.Settings["Provisioning:Simulated:TimeScale"] = "1"; // the create is still running when the delete arrives
+        var created = await Http.CreateClusterAsync(new { name = "busy" });
 
-        var response = await _http.DeleteAsync("/api/v1/clusters/busy", Ct);
+        var response = await Http.DeleteAsync("/api/v1/clusters/busy", Ct);
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
@@ -166,54 +157,54 @@ public sealed class ClusterApiTests : IAsyncDisposable
     [Fact]
     public async Task DeleteCluster_Ready_DestroysEverySimulatedResource()
     {
-        var created = await _http.CreateClusterAsync(new { name = "doomed" });
-        await _http.WaitForOperationAsync((string)created["operation"]!["id"]!);
+        var created = await Http.CreateClusterAsync(new { name = "doomed" });
+        await Http.WaitForOperationAsync((string)created["operation"]!["id"]!);
 
-        var response = await _http.DeleteAsync("/api/v1/clusters/doomed", Ct);
+        var response = await Http.DeleteAsync("/api/v1/clusters/doomed", Ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
         Assert.Equal("destroy", (string)body["operation"]!["kind"]!);
-        var operation = await _http.WaitForOperationAsync((string)body["operation"]!["id"]!);
+        var operation = await Http.WaitForOperationAsync((string)body["operation"]!["id"]!);
         Assert.Equal("succeeded", (string)operation["state"]!);
-        Assert.Equal("destroyed", (string)(await _http.GetJsonAsync("/api/v1/clusters/doomed"))["status"]!);
-        await using var db = _app.CreateDbContext();
+        Assert.Equal("destroyed", (string)(await Http.GetJsonAsync("/api/v1/clusters/doomed"))["status"]!);
+        await using var db = App.CreateDbContext();
         Assert.Equal(0, await db.SimulatedResources.CountAsync(r => r.Stack == "doomed", Ct));
     }
 
     [Fact]
     public async Task CreateCluster_InjectedFailure_EndsFailedKeepsTheRestAndRetryCompletes()
     {
-        var created = await _http.CreateClusterAsync(new { name = "flaky", simulation = new { failResource = "serverGroupB" } });
+        var created = await Http.CreateClusterAsync(new { name = "flaky", simulation = new { failResource = "serverGroupB" } });
 
-        var failed = await _http.WaitForOperationAsync((string)created["operation"]!["id"]!);
+        var failed = await Http.WaitForOperationAsync((string)created["operation"]!["id"]!);
 
         Assert.Equal("failed", (string)failed["state"]!);
         Assert.Equal(["serverGroupB"], failed["failedResources"]!.AsArray().Select(n => (string)n!));
         Assert.Contains("CreateAutoScalingGroup", (string)failed["error"]!);
-        Assert.Equal("failed", (string)(await _http.GetJsonAsync("/api/v1/clusters/flaky"))["status"]!);
-        await using (var db = _app.CreateDbContext())
+        Assert.Equal("failed", (string)(await Http.GetJsonAsync("/api/v1/clusters/flaky"))["status"]!);
+        await using (var db = App.CreateDbContext())
             Assert.DoesNotContain(await db.SimulatedResources.Where(r => r.Stack == "flaky").Select(r => r.Name).ToListAsync(Ct), n => n == "serverGroupB");
 
-        var retry = await _http.PostAsync($"/api/v1/operations/{failed["id"]}/retry", null, Ct);
+        var retry = await Http.PostAsync($"/api/v1/operations/{failed["id"]}/retry", null, Ct);
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
-        var retried = await _http.WaitForOperationAsync((string)JsonNode.Parse(await retry.Content.ReadAsStringAsync(Ct))!["operation"]!["id"]!);
+        var retried = await Http.WaitForOperationAsync((string)JsonNode.Parse(await retry.Content.ReadAsStringAsync(Ct))!["operation"]!["id"]!);
         Assert.Equal("succeeded", (string)retried["state"]!);
-        Assert.Equal("ready", (string)(await _http.GetJsonAsync("/api/v1/clusters/flaky"))["status"]!);
+        Assert.Equal("ready", (string)(await Http.GetJsonAsync("/api/v1/clusters/flaky"))["status"]!);
     }
 
     [Fact]
     public async Task CancelOperation_Running_StopsAtASafePointAsCancelled()
     {
-        _app.Settings["Provisioning:Simulated:TimeScale"] = "0.05";
-        var created = await _http.CreateClusterAsync(new { name = "stopme" });
+        App.Settings["Provisioning:Simulated:TimeScale"] = "0.05";
+        var created = await Http.CreateClusterAsync(new { name = "stopme" });
         var operationId = (string)created["operation"]!["id"]!;
-        await WaitUntilAsync(async () => (int)(await _http.GetJsonAsync($"/api/v1/operations/{operationId}"))["progress"]!["done"]! > 0);
+        await WaitUntilAsync(async () => (int)(await Http.GetJsonAsync($"/api/v1/operations/{operationId}"))["progress"]!["done"]! > 0);
 
-        var response = await _http.PostAsync($"/api/v1/operations/{operationId}/cancel", null, Ct);
+        var response = await Http.PostAsync($"/api/v1/operations/{operationId}/cancel", null, Ct);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var operation = await _http.WaitForOperationAsync(operationId);
+        var operation = await Http.WaitForOperationAsync(operationId);
         Assert.Equal("cancelled", (string)operation["state"]!);
         Assert.True((int)operation["progress"]!["done"]! < (int)operation["progress"]!["total"]!);
     }
@@ -221,11 +212,11 @@ public sealed class ClusterApiTests : IAsyncDisposable
     [Fact]
     public async Task OperationEvents_AfterCursor_ReturnsOnlyLaterEventsAndNext()
     {
-        var created = await _http.CreateClusterAsync(new { name = "paged" });
+        var created = await Http.CreateClusterAsync(new { name = "paged" });
         var operationId = (string)created["operation"]!["id"]!;
-        await _http.WaitForOperationAsync(operationId);
+        await Http.WaitForOperationAsync(operationId);
 
-        var page = await _http.GetJsonAsync($"/api/v1/operations/{operationId}/events?after=10&limit=5");
+        var page = await Http.GetJsonAsync($"/api/v1/operations/{operationId}/events?after=10&limit=5");
 
         Assert.Equal([11, 12, 13, 14, 15], page["events"]!.AsArray().Select(e => (int)e!["sequence"]!));
         Assert.Equal(15, (int)page["next"]!);
@@ -234,7 +225,7 @@ public sealed class ClusterApiTests : IAsyncDisposable
     [Fact]
     public async Task CreateCluster_SimulationWithUnknownResource_Answers400()
     {
-        var response = await _http.PostAsJsonAsync("/api/v1/clusters", new { name = "alpha", team = PortalAppFactory.DefaultTeam, simulation = new { failResource = "nope" } }, Ct);
+        var response = await Http.PostAsJsonAsync("/api/v1/clusters", new { name = "alpha", team = PortalAppFactory.DefaultTeam, simulation = new { failResource = "nope" } }, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("not a resource", (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["errors"]!["simulation.failResource"]![0]!);

@@ -8,15 +8,8 @@ using TestSupport.Portal;
 namespace Portal.Tests.Api;
 
 /// <summary>Update, preview, retry, concurrency control, lists and limits of the REST API.</summary>
-public sealed class ClusterChangeApiTests : IAsyncDisposable
+public sealed class ClusterChangeApiTests : PortalApiTest
 {
-    private readonly PortalAppFactory _app = new();
-    private HttpClient? _client;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private HttpClient Http => _client ??= _app.CreateApiClient();
-
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
-
     [Fact]
     public async Task PatchCluster_ClientCountAndVersion_EnqueuesUpdateThatAppliesTheSpec()
     {
@@ -67,7 +60,7 @@ public sealed class ClusterChangeApiTests : IAsyncDisposable
         Assert.Equal("application/problem+json", destroy.Content.Headers.ContentType!.MediaType);
         var current = await Http.GetAsync("/api/v1/clusters/guarded", Ct);
         Assert.NotEqual(stale, current.Headers.ETag!.Tag);
-        await using var db = _app.CreateDbContext();
+        await using var db = App.CreateDbContext();
         Assert.Equal(2, await db.Operations.CountAsync(Ct));
 
         using var fresh = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/clusters/guarded");
@@ -79,7 +72,7 @@ public sealed class ClusterChangeApiTests : IAsyncDisposable
     public async Task PreviewCluster_ReadyCluster_ReportsChangesWithoutChangingAnything()
     {
         await ReadyClusterAsync("previewed");
-        await using var before = _app.CreateDbContext();
+        await using var before = App.CreateDbContext();
         var resources = await before.SimulatedResources.CountAsync(r => r.Stack == "previewed", Ct);
 
         var response = await Http.PostAsync("/api/v1/clusters/previewed/preview", null, Ct);
@@ -92,7 +85,7 @@ public sealed class ClusterChangeApiTests : IAsyncDisposable
         Assert.Empty(operation["result"]!["create"]!.AsArray());
         Assert.Empty(operation["result"]!["delete"]!.AsArray());
         Assert.Equal(resources, operation["result"]!["unchanged"]!.AsArray().Count);
-        await using var after = _app.CreateDbContext();
+        await using var after = App.CreateDbContext();
         Assert.Equal(resources, await after.SimulatedResources.CountAsync(r => r.Stack == "previewed", Ct));
         Assert.Equal("ready", (string)(await Http.GetJsonAsync("/api/v1/clusters/previewed"))["status"]!);
     }
@@ -171,7 +164,7 @@ public sealed class ClusterChangeApiTests : IAsyncDisposable
     [Fact]
     public async Task Api_OverTheRateLimit_Answers429ProblemWithRetryAfter()
     {
-        _app.Settings["RateLimiting:PermitsPerMinute"] = "4";
+        App.Settings["RateLimiting:PermitsPerMinute"] = "4";
         _ = Http; // setting up the test client spends one permit (it creates the default team)
 
         var statuses = new List<HttpStatusCode>();
@@ -187,9 +180,9 @@ public sealed class ClusterChangeApiTests : IAsyncDisposable
     [Fact]
     public void Startup_InvalidRateLimit_StopsWithTheOptionNamed()
     {
-        _app.Settings["RateLimiting:PermitsPerMinute"] = "0";
+        App.Settings["RateLimiting:PermitsPerMinute"] = "0";
 
-        var error = Assert.ThrowsAny<Exception>(() => _app.CreateApiClient());
+        var error = Assert.ThrowsAny<Exception>(() => App.CreateApiClient());
 
         Assert.Contains("PermitsPerMinute", error.ToString());
     }
