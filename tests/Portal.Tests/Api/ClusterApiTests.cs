@@ -122,6 +122,19 @@ public sealed class ClusterApiTests : PortalApiTest
         Assert.Contains("overlaps cluster 'first'", (string)problem["errors"]!["vpcCidr"]![0]!);
     }
 
+    [Theory]
+    [InlineData("eu-west-1z", "'eu-west-1z' is not an Availability Zone of eu-west-1")]
+    [InlineData("eu-west-1a", "The two Availability Zones must differ")]
+    public async Task CreateCluster_InvalidAvailabilityZone_Answers400NamingIt(string second, string message)
+    {
+        var response = await Http.PostAsJsonAsync("/api/v1/clusters",
+            new { name = "zoned", team = PortalAppFactory.DefaultTeam, region = "eu-west-1", availabilityZones = new[] { "eu-west-1a", second } }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["errors"]!["availabilityZones"]!.AsArray();
+        Assert.Contains(errors, e => ((string)e!).Contains(message));
+    }
+
     [Fact]
     public async Task CreateCluster_NoCidr_PicksAFreeOne()
     {
