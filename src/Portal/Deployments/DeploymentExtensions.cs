@@ -56,6 +56,7 @@ public static class DeploymentExtensions
         builder.Services.AddSingleton<PulumiCli>();
         builder.Services.AddSingleton<PulumiEngine>(); // one per process: it serialises operations per stack
         builder.Services.AddSingleton<IDeploymentEngine>(sp => sp.GetRequiredService<PulumiEngine>());
+        builder.Services.AddSingleton<IEngineReadiness, PulumiEngineReadiness>();
     }
 
     /// <summary>Stops startup with one clear message when the configured engine cannot run.</summary>
