@@ -42,7 +42,7 @@ public sealed class PulumiEngineTests : IDisposable
         Assert.Contains(sink.Events, e => e.Type == EngineEventType.Summary);
         var state = JsonNode.Parse(File.ReadAllText(_sandbox.StateFile("sigint")!))!;
         Assert.Empty(state["pendingCreates"]!.AsArray());
-        Assert.False(Directory.Exists(_sandbox.LockFolder(plan.Spec.Name, "sigint")) && Directory.EnumerateFiles(_sandbox.LockFolder(plan.Spec.Name, "sigint")).Any());
+        Assert.False(Directory.Exists(_sandbox.LockFolder(PulumiProgramWriter.ProjectName(plan), "sigint")) && Directory.EnumerateFiles(_sandbox.LockFolder(PulumiProgramWriter.ProjectName(plan), "sigint")).Any());
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class PulumiEngineTests : IDisposable
         Assert.StartsWith("SIGINT", File.ReadAllText(signals));
         // Killed mid-step: what a kill leaves behind, and why SIGINT comes first.
         Assert.NotEmpty(JsonNode.Parse(File.ReadAllText(_sandbox.StateFile("hung")!))!["pendingCreates"]!.AsArray());
-        Assert.Single(Directory.GetFiles(_sandbox.LockFolder(plan.Spec.Name, "hung")));
+        Assert.Single(Directory.GetFiles(_sandbox.LockFolder(PulumiProgramWriter.ProjectName(plan), "hung")));
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class PulumiEngineTests : IDisposable
         var plan = Plans.Build();
         var engine = _sandbox.Engine();
         Assert.Equal(DeploymentOutcome.Succeeded, (await engine.UpAsync(plan, Context("locked"), new RecordingSink(), Token)).Outcome);
-        var lockFile = WriteLock(plan.Spec.Name, "locked", Environment.ProcessId, Dns.GetHostName());
+        var lockFile = WriteLock(PulumiProgramWriter.ProjectName(plan), "locked", Environment.ProcessId, Dns.GetHostName());
 
         var result = await engine.UpAsync(plan, Context("locked"), new RecordingSink(), Token);
 
@@ -92,7 +92,7 @@ public sealed class PulumiEngineTests : IDisposable
         var plan = Plans.Build();
         var engine = _sandbox.Engine();
         Assert.Equal(DeploymentOutcome.Succeeded, (await engine.UpAsync(plan, Context("remote"), new RecordingSink(), Token)).Outcome);
-        var lockFile = WriteLock(plan.Spec.Name, "remote", DeadPid(), "portal-replica-2.internal");
+        var lockFile = WriteLock(PulumiProgramWriter.ProjectName(plan), "remote", DeadPid(), "portal-replica-2.internal");
 
         var result = await engine.UpAsync(plan, Context("remote"), new RecordingSink(), Token);
 
@@ -107,7 +107,7 @@ public sealed class PulumiEngineTests : IDisposable
         var plan = Plans.Build();
         var engine = _sandbox.Engine();
         Assert.Equal(DeploymentOutcome.Succeeded, (await engine.UpAsync(plan, Context("stale"), new RecordingSink(), Token)).Outcome);
-        var lockFile = WriteLock(plan.Spec.Name, "stale", DeadPid(), Dns.GetHostName());
+        var lockFile = WriteLock(PulumiProgramWriter.ProjectName(plan), "stale", DeadPid(), Dns.GetHostName());
         var sink = new RecordingSink();
 
         var result = await engine.UpAsync(plan, Context("stale"), sink, Token);
@@ -142,7 +142,7 @@ public sealed class PulumiEngineTests : IDisposable
     {
         var plan = Plans.Build();
         await _sandbox.Engine(new Dictionary<string, string> { ["FAKE_PULUMI_CRASH_AFTER"] = "1" }).UpAsync(plan, Context("pending"), new RecordingSink(), Token);
-        var stale = Directory.GetFiles(_sandbox.LockFolder(plan.Spec.Name, "pending"));
+        var stale = Directory.GetFiles(_sandbox.LockFolder(PulumiProgramWriter.ProjectName(plan), "pending"));
         Assert.Single(stale);
 
         var result = await _sandbox.Engine().UpAsync(plan, Context("pending"), new RecordingSink(), Token);
