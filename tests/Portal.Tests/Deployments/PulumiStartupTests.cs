@@ -20,6 +20,7 @@ public sealed class PulumiStartupTests
         Assert.Contains("not found at '/nonexistent/pulumi'", message);
         Assert.Contains("Install the pulumi CLI", message);
         Assert.Contains("Provisioning:Pulumi:CliPath", message);
+        Assert.Contains("Provisioning__Pulumi__CliPath", message);
     }
 
     [Fact]
