@@ -1,5 +1,8 @@
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
+using Portal.Clusters;
+using Provisioning.Topology;
 using TestSupport;
 using TestSupport.Portal;
 using static Microsoft.Playwright.Assertions;
@@ -46,20 +49,24 @@ public sealed partial class PortalSession : IAsyncDisposable
 
     /// <summary>A portal and a browser signed in as the bootstrap admin.</summary>
     /// <param name="timeScale">The simulated engine's latency factor: big enough to watch progress, small enough to be quick.</param>
-    public static async Task<PortalSession> StartAsync(BrowserFixture browser, CancellationToken cancellationToken, double timeScale = 0.04)
+    /// <param name="configure">Changes the portal's settings before it starts, e.g. <see cref="PortalAppFactory.UseFakePulumi"/>.</param>
+    public static async Task<PortalSession> StartAsync(
+        BrowserFixture browser, CancellationToken cancellationToken, double timeScale = 0.04, Action<PortalAppFactory>? configure = null)
     {
-        var session = await StartSignedOutAsync(browser, cancellationToken, timeScale);
+        var session = await StartSignedOutAsync(browser, cancellationToken, timeScale, configure);
         _ = session.Api; // the default team exists before the form offers teams
         await session.SignInAsync(PortalAppFactory.AdminEmail, PortalAppFactory.AdminPassword);
         return session;
     }
 
-    public static async Task<PortalSession> StartSignedOutAsync(BrowserFixture browser, CancellationToken cancellationToken, double timeScale = 0.04)
+    public static async Task<PortalSession> StartSignedOutAsync(
+        BrowserFixture browser, CancellationToken cancellationToken, double timeScale = 0.04, Action<PortalAppFactory>? configure = null)
     {
         browser.EnsureAvailable(); // before paying for a host
         var portal = new KestrelPortalFactory(timeScale);
         try
         {
+            configure?.Invoke(portal);
             var baseAddress = portal.Start();
             var context = await browser.NewContextAsync(baseAddress);
             context.SetDefaultTimeout((float)StepTimeout.TotalMilliseconds);
@@ -120,6 +127,63 @@ public sealed partial class PortalSession : IAsyncDisposable
         await option.ClickAsync();
         // The chosen text is drawn beside the (empty, read-only) input, inside the select's frame.
         await Expect(Page.Locator(".mud-input-control").Filter(new() { Has = select })).ToContainTextAsync(item);
+    }
+
+    // Records every value the progress text takes, from the page itself: a poll from the test
+    // could miss short-lived values, and a reload would wipe the record (so it also proves none happened).
+    private const string RecordProgressScript = """
+        () => {
+            window.__progress = [];
+            const record = () => {
+                const text = document.querySelector('[data-testid=progress-text]')?.textContent?.trim();
+                if (text && window.__progress.at(-1) !== text) window.__progress.push(text);
+            };
+            new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
+        }
+        """;
+
+    /// <summary>From now on the page records every progress text it shows (see <see cref="ProgressSeenAsync"/>).</summary>
+    public Task RecordProgressAsync() => Page.EvaluateAsync(RecordProgressScript);
+
+    /// <summary>Waits until the page has shown a progress strictly between none and all.</summary>
+    public Task WaitForIntermediateProgressAsync() => Page.WaitForFunctionAsync("""
+        () => window.__progress.some(t => { const [done, total] = t.match(/\d+/g).map(Number); return done > 0 && done < total; })
+        """);
+
+    /// <summary>
+    /// Every progress value recorded since <see cref="RecordProgressAsync"/>, after checking that it
+    /// counts towards <paramref name="total"/>, only ever grows and had at least two values in between.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ProgressSeenAsync(int total)
+    {
+        var seen = await Page.EvaluateAsync<string[]?>("() => window.__progress");
+        Assert.NotNull(seen); // gone if the page had been reloaded
+        TestContext.Current.TestOutputHelper?.WriteLine($"Progress seen: {string.Join(" | ", seen)}");
+        var progress = seen.Select(ParseProgress).ToList();
+        Assert.All(progress, p => Assert.Equal(total, p.Total));
+        var done = progress.Select(p => p.Done).ToList();
+        Assert.Equal(done.Order(), done); // only ever grows
+        Assert.True(done.Where(d => d > 0 && d < total).Distinct().Count() >= 2,
+            $"Expected at least two intermediate progress values, saw: {string.Join(" | ", seen)}");
+        return seen;
+    }
+
+    /// <summary>The resources the cluster's stored spec plans, by the same builder the engine uses.</summary>
+    public async Task<IReadOnlyList<string>> PlanResourceNamesAsync(string name)
+    {
+        await using var db = Portal.CreateDbContext();
+        var cluster = await db.Clusters.Where(c => c.Name == name).OrderByDescending(c => c.CreatedAt).FirstOrDefaultAsync(TestContext.Current.CancellationToken);
+        Assert.NotNull(cluster);
+        return TopologyPlanBuilder.Build(ClusterView.From(cluster).Spec).Resources.Select(r => r.Name).ToList();
+    }
+
+    /// <summary>The resource table as shown: name → state ("created", "deleted", …).</summary>
+    public async Task<Dictionary<string, string?>> ResourceStatesAsync()
+    {
+        var states = new Dictionary<string, string?>();
+        foreach (var row in await ResourceRows.AllAsync())
+            states.Add((await row.GetAttributeAsync("data-resource"))!, await row.GetAttributeAsync("data-state"));
+        return states;
     }
 
     public ILocator Status => Page.GetByTestId("cluster-status");

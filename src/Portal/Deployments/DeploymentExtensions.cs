@@ -50,8 +50,8 @@ public static class DeploymentExtensions
                 if (o.WorkRoot == "") o.WorkRoot = Path.Combine(dataDirectory, "pulumi-work");
                 if (o.Home == "") o.Home = Path.Combine(dataDirectory, "pulumi-home");
             })
-            .Validate(o => !o.Problems().Any(), "Provisioning:Pulumi is invalid: set at least Provisioning__Pulumi__Passphrase.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PulumiOptions>, PulumiOptionsValidator>();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<PulumiOptions>>().Value);
         builder.Services.AddSingleton<PulumiCli>();
         builder.Services.AddSingleton<PulumiEngine>(); // one per process: it serialises operations per stack
@@ -67,5 +67,17 @@ public static class DeploymentExtensions
         if (!check.Ok)
             throw new InvalidOperationException($"Provisioning:Engine is Pulumi, but the Pulumi CLI cannot be used: {check.Problem}");
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Portal.Deployments").LogInformation("Pulumi CLI {Version} found", check.Version);
+    }
+}
+
+/// <summary>Startup stops with every problem of the Pulumi settings spelled out, not a generic "invalid".</summary>
+internal sealed class PulumiOptionsValidator : IValidateOptions<PulumiOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PulumiOptions options)
+    {
+        var problems = options.Problems().ToList();
+        return problems.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Provisioning:Engine is Pulumi, but its settings are incomplete: {string.Join(" ", problems)}");
     }
 }

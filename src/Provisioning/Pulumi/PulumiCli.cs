@@ -43,7 +43,7 @@ public sealed partial class PulumiCli(PulumiOptions options, ILogger<PulumiCli> 
         catch (Win32Exception)
         {
             return new(null, $"The Pulumi CLI was not found at '{options.CliPath}'. Install the pulumi CLI ({options.MinimumVersion} or newer) " +
-                             $"or set {PulumiOptions.Section}:CliPath to the full path of the executable.");
+                             $"or set {PulumiOptions.Section}:CliPath (environment variable Provisioning__Pulumi__CliPath) to the full path of the executable.");
         }
         var text = result.StdOut.Trim();
         var match = VersionPattern().Match(text);

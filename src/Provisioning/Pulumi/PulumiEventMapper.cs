@@ -85,7 +85,8 @@ internal sealed partial class PulumiEventMapper
     {
         if (Step(e) is not { } step) return [];
         if (e["planning"]?.GetValue<bool>() == true)
-            return [EngineEvent.Diagnostic($"Would {Verb(step.Op)} {step.Name} ({step.Type})")];
+            // The resource rides along so that a preview's findings can be collected per resource and op.
+            return [new EngineEvent(EngineEventType.Diagnostic, $"Would {Verb(step.Op)} {step.Name} ({step.Type})", Resource: new(step.Name, step.Type, step.Op))];
         _inFlight[step.Urn] = (step.Name, step.Type, step.Op);
         return [EngineEvent.Started(step.Name, step.Type, step.Op, $"{Capitalised(Gerund(step.Op))} {step.Name} ({TypeName(step.Type)})")];
     }

@@ -53,7 +53,9 @@ public sealed class PulumiOptions
         if (!BackendUrl.StartsWith("file://", StringComparison.Ordinal) && !BackendUrl.StartsWith("s3://", StringComparison.Ordinal))
             yield return $"{Section}:BackendUrl must be a file:// folder or an s3:// bucket (it is '{BackendUrl}').";
         if (string.IsNullOrEmpty(Passphrase))
-            yield return $"{Section}:Passphrase is empty: the stacks' secrets (the gossip key) cannot be encrypted without it.";
+            // Operators set it from a secret store as an environment variable: name that form too.
+            yield return $"{Section}:Passphrase is empty (environment variable {Section.Replace(":", "__", StringComparison.Ordinal)}__Passphrase): " +
+                         "the stacks' secrets (the gossip key) cannot be encrypted without it. Set a long random value and keep it: the stacks cannot be read without it.";
         if (string.IsNullOrWhiteSpace(WorkRoot))
             yield return $"{Section}:WorkRoot is empty: set a folder for the stacks' work directories.";
         if (CancelTimeout <= TimeSpan.Zero)

@@ -14,7 +14,7 @@ public sealed class FakePulumiSandbox : IDisposable
     public string Backend => Path.Combine(Root, "state");
     public LogCapture Logs { get; } = new();
 
-    public static string CliPath { get; } = FindCli();
+    public static string CliPath => TestSupport.FakePulumiCli.Path;
 
     public PulumiOptions Options(IReadOnlyDictionary<string, string>? environment = null) => new()
     {
@@ -45,14 +45,5 @@ public sealed class FakePulumiSandbox : IDisposable
     {
         try { Directory.Delete(Root, recursive: true); }
         catch (IOException) { }
-    }
-
-    private static string FindCli()
-    {
-        // Same configuration as this test assembly: .../bin/<Configuration>/<tfm>/
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = output.Parent!.Name;
-        var path = Path.Combine(TestSupport.SharedData.RepositoryRoot, "tests", "FakePulumi", "bin", configuration, output.Name, "pulumi");
-        return File.Exists(path) ? path : throw new InvalidOperationException($"The fake pulumi CLI is not built at {path}.");
     }
 }

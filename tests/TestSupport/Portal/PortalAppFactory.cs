@@ -79,7 +79,35 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={DatabasePath}");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        if (_logs is { } logs)
+            // Every level of every category, whatever the configured filters: a capture must not miss a line.
+            builder.ConfigureLogging(logging => logging.AddProvider(logs).AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace));
     }
+
+    private CapturingLoggerProvider? _logs;
+
+    /// <summary>Records every log line the portal writes from its start on; call before the host starts.</summary>
+    public CapturingLoggerProvider CaptureLogs() => _logs ??= new CapturingLoggerProvider();
+
+    /// <summary>
+    /// Deploys with the Pulumi engine driving the fake CLI (tests/FakePulumi, which the test project
+    /// must build), its state and work folders under <see cref="DataDirectory"/>.
+    /// </summary>
+    /// <param name="stepDelay">How long each resource step of the fake takes: enough to watch progress.</param>
+    /// <param name="environment">More variables for every CLI run (Provisioning:Pulumi:Environment).</param>
+    public void UseFakePulumi(TimeSpan stepDelay, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        Settings["Provisioning:Engine"] = "Pulumi";
+        Settings["Provisioning:Pulumi:CliPath"] = FakePulumiCli.Path;
+        Settings["Provisioning:Pulumi:Passphrase"] = PulumiPassphrase;
+        Settings[$"Provisioning:Pulumi:Environment:{FakePulumiCli.StepDelayVariable}"] =
+            ((int)stepDelay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            Settings[$"Provisioning:Pulumi:Environment:{name}"] = value;
+    }
+
+    /// <summary>The stacks' passphrase <see cref="UseFakePulumi"/> sets: a secret that must show up nowhere.</summary>
+    public const string PulumiPassphrase = "portal-test-passphrase 9d2c41e7b0";
 
     /// <summary>Keep the folder after disposal, so another instance can start on it.</summary>
     public bool KeepData { get; set; }
