@@ -22,7 +22,7 @@ public sealed class PulumiEngineTests : IAsyncDisposable
     [Fact]
     public async Task CreateCluster_PulumiEngine_NoSecretInLogsEventsApiOrPage()
     {
-        var logs = _app.CaptureLogs();
+        var logs = _app.Logs;
         _app.UseFakePulumi(TimeSpan.Zero, new Dictionary<string, string> { ["AWS_SECRET_ACCESS_KEY"] = AwsSecret });
         var http = _app.CreateApiClient();
 

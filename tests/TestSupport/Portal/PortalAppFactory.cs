@@ -69,25 +69,18 @@ public class PortalAppFactory : WebApplicationFactory<Program>
 
     private bool _teamCreated;
 
-    /// <summary>Every log line of the portal, at every level.</summary>
-    public LogCapture Logs { get; } = new();
+    /// <summary>Every log line of the portal, at every level, from its start on.</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in TestCredentials.BootstrapSettings) builder.UseSetting(key, value);
-        builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
+        // Every level of every category, whatever the configured filters: a capture must not miss a line.
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace));
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={DatabasePath}");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
-        if (_logs is { } logs)
-            // Every level of every category, whatever the configured filters: a capture must not miss a line.
-            builder.ConfigureLogging(logging => logging.AddProvider(logs).AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace));
     }
-
-    private CapturingLoggerProvider? _logs;
-
-    /// <summary>Records every log line the portal writes from its start on; call before the host starts.</summary>
-    public CapturingLoggerProvider CaptureLogs() => _logs ??= new CapturingLoggerProvider();
 
     /// <summary>
     /// Deploys with the Pulumi engine driving the fake CLI (tests/FakePulumi, which the test project
