@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # Portal: build with the SDK, run on the ASP.NET runtime with a pinned Pulumi CLI.
 #   docker build -t consul-portal .
-#   docker run -p 8080:8080 -v portal-data:/data consul-portal
+#   docker run -p 8080:8080 -v portal-data:/data consul-portal                   (simulated engine)
+#   docker run ... -e Provisioning__Engine=Pulumi -e Provisioning__Pulumi__Passphrase=... -e AWS_... consul-portal
 ARG DOTNET_VERSION=10.0
 
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
