@@ -50,7 +50,8 @@ public static class IdentityExtensions
             options.LoginPath = "/account/login";
             options.AccessDeniedPath = "/account/denied";
             options.Cookie.Name = "portal.auth";
-            options.Cookie.SameSite = SameSiteMode.Strict;
+            // Lax, not Strict: the redirect back from an OpenID Connect provider must arrive signed in. Cross-site posts still carry no cookie.
+            options.Cookie.SameSite = SameSiteMode.Lax;
             options.SlidingExpiration = true;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             // The API answers 401/403 problem+json; only pages redirect to the sign-in page.
