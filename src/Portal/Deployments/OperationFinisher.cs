@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Portal.Auditing;
 using Portal.Data;
 using Provisioning.Engines;
 
@@ -24,12 +25,15 @@ internal static class OperationFinisher
         operation.ProgressTotal = total;
     }
 
-    /// <summary>Records how the run ended. A run stopped by shutdown keeps state Running with an expired lease, so the next start resumes it.</summary>
+    /// <summary>
+    /// Records how the run ended, with an audit entry by the portal itself in the same transaction.
+    /// A run stopped by shutdown keeps state Running with an expired lease, so the next start resumes it.
+    /// </summary>
     public static async Task<OperationState> FinishAsync(
-        IDbContextFactory<PortalDbContext> dbFactory, Operation snapshot, DeploymentResult result, bool interruptedByShutdown, string leaseToken, DateTimeOffset now)
+        IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, Operation snapshot, DeploymentResult result, bool interruptedByShutdown, string leaseToken, DateTimeOffset now)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
-        await using var transaction = await db.Database.BeginTransactionAsync();
+        await using var scope = await audit.BeginAsync(db);
         var operation = await db.Operations.Include(o => o.Cluster).SingleAsync(o => o.Id == snapshot.Id);
         if (operation.LeaseOwner != leaseToken) return operation.State; // another run took over; it decides
 
@@ -59,9 +63,11 @@ internal static class OperationFinisher
                 if (result.Outcome == DeploymentOutcome.Succeeded) operation.ProgressDone = operation.ProgressTotal;
             }
             else ApplyToCluster(operation, result, now);
+            scope.Add(AuditActor.System, new AuditRecord($"operation.{operation.State.ToString().ToLowerInvariant()}", "operation", operation.Id.ToString(),
+                operation.State == OperationState.Succeeded ? "success" : "failure", operation.Cluster.Team,
+                new { cluster = operation.Cluster.Name, kind = operation.Kind, operation.Attempt, failedResources = result.FailedResources, error = operation.Error }));
         }
-        await db.SaveChangesAsync();
-        await transaction.CommitAsync();
+        await scope.CommitAsync();
         return operation.State;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Data;
 using Portal.Observability;
@@ -14,6 +15,7 @@ namespace Portal.Deployments;
 
 /// <summary>Runs one claimed operation through its engine, keeping the lease alive and honouring cancel requests.</summary>
 internal sealed class OperationRunner(
+    AuditLog audit,
     IDbContextFactory<PortalDbContext> dbFactory,
     DeploymentEngines engines,
     OperationBroadcaster broadcaster,
@@ -81,7 +83,7 @@ internal sealed class OperationRunner(
         await sink.CompleteAsync();
 
         var now = time.GetUtcNow();
-        var state = await OperationFinisher.FinishAsync(dbFactory, operation, result, interruptedByShutdown, leaseToken, now);
+        var state = await OperationFinisher.FinishAsync(dbFactory, audit, operation, result, interruptedByShutdown, leaseToken, now);
         logger.LogInformation("{Kind} of {Cluster} ended {State}", operation.Kind, cluster.Name, state);
         var final = state is OperationState.Succeeded or OperationState.Failed or OperationState.Cancelled;
         telemetry.OperationEnded(operation.Kind, cluster.Engine, final ? state.ToString().ToLowerInvariant() : "interrupted",

@@ -54,6 +54,8 @@ public sealed class ClusterApiTests : PortalApiTest
         Assert.Equal("aws:ec2/vpc:Vpc", (string)first["resource"]!["type"]!);
         Assert.Equal("create", (string)first["resource"]!["op"]!);
         Assert.Equal("summary", (string)events[^1]["type"]!);
+        var audited = (await Http.GetJsonAsync($"/api/v1/audit?action=operation.succeeded&target={operationId}"))["items"]!.AsArray();
+        Assert.Equal("system", (string)Assert.Single(audited)!["actorType"]!);
     }
 
     [Fact]
