@@ -14,7 +14,8 @@ internal sealed class DatabaseHealthCheck(PortalDataLocation location, IDbContex
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var data = new Dictionary<string, object> { ["file"] = location.DatabasePath };
+        // The probe is anonymous: it says what is wrong, not where the file lives.
+        var data = new Dictionary<string, object>();
         var applied = new HashSet<string>();
         try
         {
