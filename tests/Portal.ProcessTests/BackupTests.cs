@@ -32,6 +32,8 @@ public sealed class BackupTests
         Assert.Contains(zip, output);
         Assert.DoesNotContain("Now listening", output);
         AssertBackupHolds(zip);
+        var chain = JsonNode.Parse(await original.Http.GetStringAsync("/api/v1/audit/verify", Ct))!;
+        Assert.True((bool)chain["verified"]!);
 
         // Restore as documented: unzip into the data folder of a portal that is not running.
         var restoredDirectory = Directory.CreateTempSubdirectory("portal-restored-").FullName;
@@ -41,6 +43,10 @@ public sealed class BackupTests
             await using var restored = new PortalProcess(restoredDirectory);
             await restored.StartAsync();
             Assert.Equal(before, await SnapshotAsync(restored.Http));
+            // The audit trail comes back whole: every entry up to the backup, and the chain verifies.
+            var restoredChain = JsonNode.Parse(await restored.Http.GetStringAsync("/api/v1/audit/verify", Ct))!;
+            Assert.True((bool)restoredChain["verified"]!, restoredChain.ToJsonString());
+            Assert.Equal((long)chain["entries"]!, (long)restoredChain["entries"]!);
             foreach (var operationId in operations.Values) await Fleet.AssertIntactAsync(restored.Http, operationId);
 
             // Destroying needs the cluster's gossip key: it decrypts only if the keys came back too.
