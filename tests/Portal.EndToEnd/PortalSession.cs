@@ -168,6 +168,28 @@ public sealed partial class PortalSession : IAsyncDisposable
         return seen;
     }
 
+    /// <summary>
+    /// Creates <paramref name="name"/> through the form on an open create page and watches it to Ready:
+    /// progress seen live in between, and every planned resource shown as created. Returns the plan.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> CreateThroughFormAndWatchUntilReadyAsync(string name)
+    {
+        await RecordProgressAsync();
+        await SubmitCreateFormAsync(name);
+        var plan = await PlanResourceNamesAsync(name);
+        await WaitForIntermediateProgressAsync();
+        await ScreenshotAsync("in-progress");
+
+        await Expect(Status).ToHaveTextAsync("ready");
+        await Expect(Page.GetByTestId("progress-text")).ToHaveTextAsync($"{plan.Count} of {plan.Count} resources");
+        await ScreenshotAsync("ready");
+        await ProgressSeenAsync(plan.Count);
+        var rows = await ResourceStatesAsync();
+        Assert.Equal(plan.Order(), rows.Keys.Order());
+        Assert.All(rows, row => Assert.Equal("created", row.Value));
+        return plan;
+    }
+
     /// <summary>The resources the cluster's stored spec plans, by the same builder the engine uses.</summary>
     public async Task<IReadOnlyList<string>> PlanResourceNamesAsync(string name)
     {

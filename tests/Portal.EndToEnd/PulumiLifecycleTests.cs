@@ -23,20 +23,8 @@ public sealed class PulumiLifecycleTests(BrowserFixture browser)
         var page = session.Page;
         await session.OpenAsync("/clusters/new");
         await Expect(page.GetByTestId("engine-label")).ToHaveTextAsync("Pulumi · AWS");
-        await session.RecordProgressAsync();
 
-        await session.SubmitCreateFormAsync("pulumi-one");
-        var plan = await session.PlanResourceNamesAsync("pulumi-one");
-        await session.WaitForIntermediateProgressAsync();
-        await session.ScreenshotAsync("in-progress");
-
-        await Expect(session.Status).ToHaveTextAsync("ready");
-        await Expect(page.GetByTestId("progress-text")).ToHaveTextAsync($"{plan.Count} of {plan.Count} resources");
-        await session.ScreenshotAsync("ready");
-        await session.ProgressSeenAsync(plan.Count);
-        var rows = await session.ResourceStatesAsync();
-        Assert.Equal(plan.Order(), rows.Keys.Order());
-        Assert.All(rows, row => Assert.Equal("created", row.Value));
+        var plan = await session.CreateThroughFormAndWatchUntilReadyAsync("pulumi-one");
         // The stack's outputs as Pulumi reports them; unlike the simulated engine's, they list no
         // server instances (the auto-scaling groups own those), so there are no datacenter panels.
         await Expect(page.GetByTestId("outputs").Locator("[data-output=vpcId]")).ToContainTextAsync("vpc-");

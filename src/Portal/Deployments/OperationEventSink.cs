@@ -13,7 +13,10 @@ namespace Portal.Deployments;
 /// </summary>
 internal sealed class OperationEventSink : IDeploymentEventSink
 {
-    private const int MaxBatch = 100;
+    /// <summary>Events stored per transaction at most; bench/ measures what batching buys.</summary>
+    public const int DefaultMaxBatch = 100;
+
+    private readonly int _maxBatch;
 
     private readonly Operation _operation;
     private readonly string _leaseToken;
@@ -32,8 +35,10 @@ internal sealed class OperationEventSink : IDeploymentEventSink
 
     public OperationEventSink(
         Operation operation, string leaseToken, ResourceProgress progress, IReadOnlyList<string> secrets,
-        IDbContextFactory<PortalDbContext> dbFactory, OperationBroadcaster broadcaster, PortalTelemetry telemetry, TimeProvider time, ILogger logger)
+        IDbContextFactory<PortalDbContext> dbFactory, OperationBroadcaster broadcaster, PortalTelemetry telemetry, TimeProvider time, ILogger logger,
+        int maxBatch = DefaultMaxBatch)
     {
+        _maxBatch = maxBatch;
         _operation = operation;
         _leaseToken = leaseToken;
         _sequence = operation.LastSequence;
@@ -64,10 +69,10 @@ internal sealed class OperationEventSink : IDeploymentEventSink
 
     private async Task WriteLoopAsync()
     {
-        var batch = new List<EngineEvent>(MaxBatch);
+        var batch = new List<EngineEvent>(_maxBatch);
         while (await _pending.Reader.WaitToReadAsync())
         {
-            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var next)) batch.Add(next);
+            while (batch.Count < _maxBatch && _pending.Reader.TryRead(out var next)) batch.Add(next);
             await WriteAsync(batch);
             batch.Clear();
         }

@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+using Portal.Bench;
+
+BenchmarkSwitcher.FromAssembly(typeof(EventAppendBenchmarks).Assembly).Run(args);
