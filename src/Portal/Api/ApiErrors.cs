@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -53,19 +52,19 @@ internal static class ApiErrors
         return api;
     }
 
-    /// <summary>Unreadable bodies (broken JSON, wrong types, unknown fields, wrong content type, too large) answer 4xx problem+json saying what is wrong.</summary>
+    /// <summary>Unreadable bodies (broken JSON, wrong types, unknown fields, wrong content type, too large) answer 4xx problem+json saying what is wrong, per field where there is one.</summary>
     private sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
         {
             if (exception is not BadHttpRequestException bad) return false;
             http.Response.StatusCode = bad.StatusCode;
-            var detail = bad.InnerException is JsonException json
-                ? $"The request body is not valid: {json.Message}"
-                : bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+            var body = JsonBodyErrors.Describe(bad);
+            var detail = body?.Detail
+                ?? (bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                     ? $"The request body is larger than the API accepts ({MaxBodyBytes} bytes)."
-                    : bad.Message;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
+                    : bad.Message);
+            var context = new ProblemDetailsContext
             {
                 HttpContext = http,
                 ProblemDetails =
@@ -76,7 +75,9 @@ internal static class ApiErrors
                     Detail = detail,
                 },
                 Exception = exception,
-            });
+            };
+            if (body?.Errors is { } errors) context.ProblemDetails.Extensions["errors"] = errors;
+            return await problems.TryWriteAsync(context);
         }
     }
 }

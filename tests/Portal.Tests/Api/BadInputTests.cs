@@ -1,13 +1,14 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using TestSupport.Portal;
 
 namespace Portal.Tests.Api;
 
 /// <summary>Hostile and careless input: every request is refused with a 4xx problem, none breaks the server, nothing is stored.</summary>
-public sealed class BadInputTests : IAsyncDisposable
+public sealed partial class BadInputTests : IAsyncDisposable
 {
     private readonly PortalAppFactory _app = new();
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -140,14 +141,37 @@ public sealed class BadInputTests : IAsyncDisposable
             if ((int?)problem["status"] != status) failures.Add($"{bad}: problem status {problem["status"]} differs from {status}");
             if (problem["type"]?.GetValue<string>().StartsWith("https://portal.example/problems/", StringComparison.Ordinal) != true)
                 failures.Add($"{bad}: problem type {problem["type"]} is not one of ours");
+            if (DotnetTypeName().IsMatch(text)) failures.Add($"{bad}: the problem names a .NET type: {text}");
         }
 
-        Assert.Empty(failures);
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
         await using var db = _app.CreateDbContext();
         Assert.Equal(0, await db.Clusters.CountAsync(Ct));
         Assert.Equal(0, await db.Operations.CountAsync(Ct));
         Assert.Equal(0, await db.IdempotencyKeys.CountAsync(Ct));
     }
+
+    [Theory]
+    [InlineData("{\"name\":\"alpha\",\"colour\":\"red\"}", "colour", "'colour' is not a field of this request.")]
+    [InlineData("{\"name\":\"alpha\",\"simulation\":{\"failResource\":\"vpc\",\"extra\":1}}", "simulation.extra", "'simulation.extra' is not a field of this request.")]
+    [InlineData("{\"name\":\"alpha\",\"clientCount\":\"five\"}", "clientCount", "'clientCount' must be a whole number.")]
+    [InlineData("{\"name\":\"alpha\",\"availabilityZones\":\"eu-west-1a\"}", "availabilityZones", "'availabilityZones' must be a list.")]
+    [InlineData("{\"name\":5}", "name", "'name' must be a string.")]
+    [InlineData("{\"name\":\"alpha\",\"name\":\"beta\"}", "name", "'name' appears more than once.")]
+    public async Task CreateCluster_UnusableField_Answers400NamingTheFieldAndWhatItMustBe(string body, string field, string message)
+    {
+        var http = _app.CreateApiClient();
+
+        using var response = await http.PostAsync(Clusters, new StringContent(body, Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(400, (int)response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.Equal($"The request body is not valid: {message}", (string)problem["detail"]!);
+        Assert.Equal(message, (string)problem["errors"]![field]![0]!);
+    }
+
+    [GeneratedRegex(@"\b(System|Portal|Provisioning)\.[A-Z]\w+")]
+    private static partial Regex DotnetTypeName();
 
     [Theory]
     [InlineData(false)]
