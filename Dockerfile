@@ -32,7 +32,7 @@ RUN pulumi plugin install resource aws ${PULUMI_AWS_PLUGIN_VERSION}
 
 WORKDIR /app
 COPY --from=build --chown=portal:portal /app .
-ENV ASPNETCORE_URLS=http://+:8080 \
+ENV ASPNETCORE_HTTP_PORTS=8080 \
     ConnectionStrings__Portal="Data Source=/data/portal.db" \
     Provisioning__Pulumi__Home=/home/portal/.pulumi \
     Provisioning__Pulumi__AwsPluginVersion=${PULUMI_AWS_PLUGIN_VERSION} \
