@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
@@ -94,7 +96,11 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IDbContextFact
         }
     }
 
-    /// <summary>SHA-256 of method, path, query and body; null if the body is larger than the API accepts.</summary>
+    /// <summary>
+    /// SHA-256 of method, path, query and body; null if the body is larger than the API accepts.
+    /// A JSON body counts by its content: a client that re-serialises its retry with other spacing
+    /// or key order sends the same request.
+    /// </summary>
     private static async Task<string?> HashRequestAsync(HttpContext http)
     {
         http.Request.EnableBuffering(bufferThreshold: 32 * 1024, bufferLimit: ApiErrors.MaxBodyBytes + 1);
@@ -109,8 +115,52 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IDbContextFact
         http.Request.Body.Position = 0;
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}{http.Request.QueryString}\n"));
-        sha.AppendData(body.GetBuffer(), 0, (int)body.Length);
+        sha.AppendData(CanonicalJson(body.GetBuffer().AsMemory(0, (int)body.Length)));
         return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>Compact JSON with object keys in ordinal order; anything that is not JSON as it came.</summary>
+    private static ReadOnlySpan<byte> CanonicalJson(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            var node = JsonNode.Parse(body.Span);
+            using var canonical = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(canonical)) WriteSorted(writer, node);
+            return canonical.ToArray();
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
+        {
+            // Not JSON, or a key given twice: compared as sent. The endpoint refuses such bodies anyway.
+            return body.Span;
+        }
+    }
+
+    private static void WriteSorted(Utf8JsonWriter writer, JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                writer.WriteStartObject();
+                foreach (var (name, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(name);
+                    WriteSorted(writer, value);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonArray array:
+                writer.WriteStartArray();
+                foreach (var item in array) WriteSorted(writer, item);
+                writer.WriteEndArray();
+                break;
+            case null:
+                writer.WriteNullValue();
+                break;
+            default:
+                node.WriteTo(writer);
+                break;
+        }
     }
 
     private async Task<IdempotencyRecord?> TryClaimAsync(string caller, string key, string hash, CancellationToken cancellationToken)

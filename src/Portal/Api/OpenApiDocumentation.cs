@@ -53,8 +53,8 @@ internal static class OpenApiDocumentation
                     {
                         Name = IdempotencyMiddleware.Header,
                         In = ParameterLocation.Header,
-                        Description = "Makes a retry safe: the same key with the same request returns the first response for 24 hours; "
-                            + "with a different request it answers 422.",
+                        Description = "Makes a retry safe: the same key with the same request (the same JSON, whatever its spacing and key order) "
+                            + "returns the first response for 24 hours; with a different request it answers 422.",
                         Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = IdempotencyMiddleware.MaxKeyLength },
                         Example = JsonValue.Create("0b5d8a52-3e4f-4c1e-9c53-2f7a8e1d6b90"),
                     });

@@ -44,6 +44,26 @@ public sealed class IdempotencyTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task CreateCluster_SameKeySameJsonReformatted_ReplaysTheFirstResponse()
+    {
+        var http = _app.CreateApiClient();
+        var first = await PostAsync(http, "/api/v1/clusters", "key-reformatted", """{"name":"reformatted","team":"platform","simulation":null}""");
+
+        var again = await PostAsync(http, "/api/v1/clusters", "key-reformatted", """
+            {
+              "team": "platform",
+              "simulation": null,
+              "name": "reformatted"
+            }
+            """);
+
+        Assert.Equal(first, again with { Replayed = false });
+        Assert.True(again.Replayed);
+        await using var db = _app.CreateDbContext();
+        Assert.Equal(1, await db.Clusters.CountAsync(Ct));
+    }
+
+    [Fact]
     public async Task CreateCluster_SameKeyDifferentBody_Answers422AndCreatesNothingMore()
     {
         var http = _app.CreateApiClient();
