@@ -32,6 +32,8 @@ public class EventAppendBenchmarks
     private string _directory = null!;
     private ServiceProvider _services = null!;
     private IDbContextFactory<PortalDbContext> _dbFactory = null!;
+    private OperationBroadcaster _broadcaster = null!;
+    private PortalTelemetry _telemetry = null!;
     private IReadOnlyList<EngineEvent> _events = null!;
     private string _specJson = null!;
     private List<Operation> _operations = [];
@@ -58,6 +60,8 @@ public class EventAppendBenchmarks
         _services = (ServiceProvider)builder.Build().Services;
         _services.MigratePortalDatabaseAsync().GetAwaiter().GetResult();
         _dbFactory = _services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        _broadcaster = _services.GetRequiredService<OperationBroadcaster>();
+        _telemetry = _services.GetRequiredService<PortalTelemetry>();
 
         var spec = ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "bench" }, ProvisioningCatalog.Default, []).Spec!;
         _specJson = JsonSerializer.Serialize(spec, PortalJson.Options);
@@ -97,8 +101,7 @@ public class EventAppendBenchmarks
     private Task WriteAllAsync(int maxBatch) => Task.WhenAll(_operations.Select(async operation =>
     {
         var sink = new OperationEventSink(
-            operation, LeaseToken, new ResourceProgress([], []), [], _dbFactory,
-            _services.GetRequiredService<OperationBroadcaster>(), _services.GetRequiredService<PortalTelemetry>(),
+            operation, LeaseToken, new ResourceProgress([], []), [], _dbFactory, _broadcaster, _telemetry,
             TimeProvider.System, NullLogger.Instance, maxBatch);
         // As fast as an engine can emit: the simulated engine at TimeScale 0, or a replayed Pulumi event log.
         foreach (var e in _events) await sink.EmitAsync(e);
