@@ -1,5 +1,6 @@
 using Bunit;
 using Portal.Components.Shared;
+using Portal.Data;
 using Provisioning.Clusters;
 using Provisioning.Topology;
 using TestSupport.Portal;
@@ -8,6 +9,26 @@ namespace Portal.Tests.Components;
 
 public sealed class OperationProgressTests : PortalComponentContext
 {
+    [Fact]
+    public async Task OperationProgress_OperationFinishedBeforeItsFirstRead_RaisesTheChangeFromTheStateThePageKnew()
+    {
+        App.Settings["Provisioning:Simulated:TimeScale"] = "0";
+        UsePortalServices();
+        var created = await Api.CreateClusterAsync(new { name = "quick" });
+        var operationId = (string)created["operation"]!["id"]!;
+        await Api.WaitForOperationAsync(operationId);
+        var raised = new List<OperationState>();
+
+        // The page read the operation while it was still queued; it finished before this component's first read.
+        var progress = Render<OperationProgress>(p => p
+            .Add(c => c.OperationId, Guid.Parse(operationId))
+            .Add(c => c.KnownState, OperationState.Queued)
+            .Add(c => c.OnStateChanged, state => raised.Add(state)));
+
+        progress.WaitForAssertion(() => Assert.Equal([OperationState.Succeeded], raised), TimeSpan.FromSeconds(10));
+        Assert.Contains("succeeded", progress.Find("[data-testid=operation-state]").TextContent);
+    }
+
     [Fact]
     public async Task OperationProgress_RunningOperation_UpdatesLiveUntilEveryResourceIsCreated()
     {
