@@ -19,8 +19,11 @@ public static class ClusterQueries
     /// no live one has taken the name since. Null for "no such cluster" and "not yours" alike.
     /// </summary>
     public static Task<Cluster?> FindAsync(PortalDbContext db, Caller caller, string name, CancellationToken cancellationToken) =>
-        db.Clusters.VisibleTo(caller)
+        db.Clusters.Named(caller, name).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>The clusters that have held <paramref name="name"/> and the caller may see, the one <see cref="FindAsync"/> picks first.</summary>
+    public static IQueryable<Cluster> Named(this IQueryable<Cluster> clusters, Caller caller, string name) =>
+        clusters.VisibleTo(caller)
             .Where(c => c.Name == name)
-            .OrderBy(c => c.Status == ClusterStatus.Destroyed ? 1 : 0).ThenByDescending(c => c.CreatedAt)
-            .FirstOrDefaultAsync(cancellationToken);
+            .OrderBy(c => c.Status == ClusterStatus.Destroyed ? 1 : 0).ThenByDescending(c => c.CreatedAt);
 }
