@@ -84,7 +84,7 @@ public class EventAppendBenchmarks
         {
             var cluster = new Cluster
             {
-                Name = $"bench-{Guid.NewGuid():N}"[..20], Team = "bench", SpecJson = _specJson, Engine = "simulated", ProtectedGossipKey = "-",
+                Name = $"bench-{Guid.NewGuid():N}"[..20], Team = "bench", SpecJson = _specJson, Engine = "simulated", ProtectedSecrets = "-",
             };
             return new Operation { Cluster = cluster, Kind = OperationKind.Create, State = OperationState.Running, SpecJson = _specJson, LeaseOwner = LeaseToken };
         }).ToList();

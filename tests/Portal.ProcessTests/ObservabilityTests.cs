@@ -52,8 +52,9 @@ public sealed class ObservabilityTests
 
     private static List<string> GossipKeys(PortalProcess portal)
     {
-        var protector = new Clusters.GossipKeyProtector(DataProtectionProvider.Create(
-            new DirectoryInfo(Path.Combine(portal.DataDirectory, "keys")), keys => keys.SetApplicationName("Portal")));
-        return Fleet.Query(portal, "SELECT ProtectedGossipKey FROM Clusters", r => protector.Unprotect(r.GetString(0)));
+        var protector = DataProtectionProvider.Create(
+            new DirectoryInfo(Path.Combine(portal.DataDirectory, "keys")), keys => keys.SetApplicationName("Portal"));
+        var store = new Clusters.ClusterSecretStore(protector, null!, TimeProvider.System);
+        return Fleet.Query(portal, "SELECT ProtectedSecrets FROM Clusters", r => store.Unprotect(r.GetString(0)).GossipKey);
     }
 }

@@ -14,7 +14,7 @@ public class SimulatedEngineTests
         var plan = Plans.Build();
         var sink = new RecordingSink();
 
-        var result = await engine.UpAsync(plan, new DeploymentContext("alpha", false, "key"), sink, TestContext.Current.CancellationToken);
+        var result = await engine.UpAsync(plan, new DeploymentContext("alpha", false, TestSpecs.Secrets()), sink, TestContext.Current.CancellationToken);
 
         Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
         var created = sink.Events.Where(e => e.Type == EngineEventType.ResourceSucceeded).Select(e => e.Resource!.Name).ToList();

@@ -17,7 +17,7 @@ public sealed partial class ClusterCommands(
     IDbContextFactory<PortalDbContext> dbFactory,
     ClusterRequestValidator validator,
     DeploymentEngines engines,
-    GossipKeyProtector gossipKeys,
+    ClusterSecretStore secrets,
     WorkSignal signal,
     OperationBroadcaster broadcaster,
     AuditLog audit,
@@ -60,7 +60,7 @@ public sealed partial class ClusterCommands(
             Team = ClusterRequestValidator.TeamOf(request, caller)!,
             SpecJson = specJson,
             Engine = engines.Current.Name,
-            ProtectedGossipKey = gossipKeys.Protect(Provisioning.Consul.GossipKey.Generate()),
+            ProtectedSecrets = secrets.Protect(secrets.Generate(spec.Name)),
             SimulationJson = request.Simulation?.FailResource is { Length: > 0 } fail
                 ? JsonSerializer.Serialize(new Provisioning.Engines.SimulatedFaults(fail), PortalJson.Options)
                 : null,

@@ -4,7 +4,7 @@ public static class ClusterExtensions
 {
     public static IHostApplicationBuilder AddClusters(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<GossipKeyProtector>();
+        builder.Services.AddSingleton<ClusterSecretStore>();
         builder.Services.AddSingleton<ClusterRequestValidator>();
         builder.Services.AddSingleton<ClusterCommands>();
         builder.Services.AddHostedService<ClusterExpiry>();

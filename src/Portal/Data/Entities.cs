@@ -17,8 +17,11 @@ public sealed class Cluster
     public required string Engine { get; set; }
     public string? OutputsJson { get; set; }
 
-    /// <summary>The gossip encryption key, encrypted with Data Protection: it must never be readable from the database alone.</summary>
-    public required string ProtectedGossipKey { get; set; }
+    /// <summary>
+    /// The cluster's secrets (gossip key, CA, ACL tokens), encrypted with Data Protection: they must never
+    /// be readable from the database alone. See <see cref="Clusters.ClusterSecretStore"/>.
+    /// </summary>
+    public required string ProtectedSecrets { get; set; }
 
     /// <summary>Fault injection requested at creation (simulated engine only), as JSON.</summary>
     public string? SimulationJson { get; set; }

@@ -9,6 +9,7 @@ using Portal.Data;
 using Portal.Observability;
 using Provisioning.Clusters;
 using Provisioning.Engines;
+using Provisioning.Security;
 using Provisioning.Topology;
 
 namespace Portal.Deployments;
@@ -19,7 +20,7 @@ internal sealed class OperationRunner(
     IDbContextFactory<PortalDbContext> dbFactory,
     DeploymentEngines engines,
     OperationBroadcaster broadcaster,
-    GossipKeyProtector gossipKeys,
+    ClusterSecretStore secretStore,
     PlanPreview preview,
     PortalTelemetry telemetry,
     IOptions<DeploymentOptions> options,
@@ -46,14 +47,14 @@ internal sealed class OperationRunner(
 
         var spec = JsonSerializer.Deserialize<ClusterSpec>(operation.SpecJson, PortalJson.Options)!;
         var plan = TopologyPlanBuilder.Build(spec);
-        var gossipKey = gossipKeys.Unprotect(cluster.ProtectedGossipKey);
+        var secrets = await secretStore.ForAsync(cluster, CancellationToken.None);
         using var activity = PortalTelemetry.ActivitySource.StartActivity($"{operation.Kind.ToString().ToLowerInvariant()} cluster");
         activity?.SetTag("portal.operation.id", operationId);
         activity?.SetTag("portal.operation.kind", operation.Kind.ToString().ToLowerInvariant());
         activity?.SetTag("portal.operation.attempt", operation.Attempt);
         activity?.SetTag("portal.cluster.name", cluster.Name);
         activity?.SetTag("portal.engine", cluster.Engine);
-        var sink = new OperationEventSink(operation, leaseToken, progress, [gossipKey], dbFactory, broadcaster, telemetry, time, logger);
+        var sink = new OperationEventSink(operation, leaseToken, progress, secrets.Confidential, dbFactory, broadcaster, telemetry, time, logger);
         var traced = new TracingEventSink(sink, activity?.Context ?? default);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         var lease = KeepLeaseAsync(operationId, leaseToken, stop, shutdown);
@@ -65,7 +66,7 @@ internal sealed class OperationRunner(
             broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], OperationState.Running));
             telemetry.OperationStarted(operation.Kind, cluster.Engine);
             logger.LogInformation("Running {Kind} of {Cluster} (attempt {Attempt}) on the {Engine} engine", operation.Kind, cluster.Name, operation.Attempt, cluster.Engine);
-            result = await RunEngineAsync(operation, cluster, plan, gossipKey, firstOfCluster, traced, stop.Token);
+            result = await RunEngineAsync(operation, cluster, plan, secrets, firstOfCluster, traced, stop.Token);
         }
         catch (Exception ex)
         {
@@ -94,14 +95,14 @@ internal sealed class OperationRunner(
     }
 
     private Task<DeploymentResult> RunEngineAsync(
-        Operation operation, Cluster cluster, TopologyPlan plan, string gossipKey, bool firstOfCluster, IDeploymentEventSink sink, CancellationToken token)
+        Operation operation, Cluster cluster, TopologyPlan plan, ClusterSecrets secrets, bool firstOfCluster, IDeploymentEventSink sink, CancellationToken token)
     {
         var engine = engines.Find(cluster.Engine)
             ?? throw new InvalidOperationException($"Cluster '{cluster.Name}' was deployed by the {cluster.Engine} engine, which this portal is not configured to run (Provisioning:Engine).");
         var faults = cluster.SimulationJson is null ? null : JsonSerializer.Deserialize<SimulatedFaults>(cluster.SimulationJson, PortalJson.Options);
         // Faults belong to the create request: they hit its first run only, so that retry shows recovery.
         // A retry counts as resumed: the engine refreshes its state first, then completes what is missing.
-        var context = new DeploymentContext(cluster.Name, operation.Attempt > 1 || operation.RetryOfId is not null, gossipKey,
+        var context = new DeploymentContext(cluster.Name, operation.Attempt > 1 || operation.RetryOfId is not null, secrets,
             operation.Kind == OperationKind.Create && operation.Attempt == 1 && firstOfCluster ? faults : null);
         return operation.Kind switch
         {

@@ -1,3 +1,4 @@
+using Provisioning.Security;
 using Provisioning.Topology;
 
 namespace Provisioning.Engines;
@@ -23,12 +24,12 @@ public interface IDeploymentEngine
 /// <summary>What the engine needs to know beyond the plan.</summary>
 /// <param name="StackName">One stack per cluster; the engine keeps its state under this name.</param>
 /// <param name="Resumed">True when an earlier attempt of the same operation was interrupted (crash, restart).</param>
-/// <param name="GossipKey">The cluster's secret gossip key; engines must never report it.</param>
+/// <param name="Secrets">The cluster's gossip key, CA and ACL tokens; engines pass them on as secrets and never report them.</param>
 /// <param name="Faults">Failures to inject; only the simulated engine accepts them.</param>
 public sealed record DeploymentContext(
     string StackName,
     bool Resumed,
-    string GossipKey,
+    ClusterSecrets Secrets,
     SimulatedFaults? Faults = null);
 
 /// <summary>Fault injection for the simulated engine.</summary>

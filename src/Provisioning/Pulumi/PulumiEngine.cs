@@ -42,7 +42,7 @@ public sealed class PulumiEngine(PulumiCli cli, ILogger<PulumiEngine> logger) : 
     private async Task<DeploymentResult> RunAsync(
         string command, string[] args, TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
     {
-        var secrets = new[] { cli.Options.Passphrase, context.GossipKey };
+        string[] secrets = [cli.Options.Passphrase, .. context.Secrets.Confidential];
         sink = new RedactingSink(sink, secrets);
         var gate = _stackGates.GetOrAdd(context.StackName, _ => new SemaphoreSlim(1, 1));
         try
@@ -78,7 +78,7 @@ public sealed class PulumiEngine(PulumiCli cli, ILogger<PulumiEngine> logger) : 
         string command, string[] args, TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
     {
         var workspace = new PulumiWorkspace(cli, context.StackName);
-        var failure = await workspace.PrepareAsync(plan, context.GossipKey, cancellationToken);
+        var failure = await workspace.PrepareAsync(plan, context.Secrets, cancellationToken);
         if (failure.Kind == PulumiFailureKind.None) failure = await ClearStaleLockAsync(workspace, sink, cancellationToken);
         if (failure.Kind != PulumiFailureKind.None) return Result(failure);
 

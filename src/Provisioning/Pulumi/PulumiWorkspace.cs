@@ -1,3 +1,4 @@
+using Provisioning.Security;
 using Provisioning.Topology;
 
 namespace Provisioning.Pulumi;
@@ -13,7 +14,7 @@ internal sealed partial class PulumiWorkspace(PulumiCli cli, string stack)
     public string Directory { get; } = Path.Combine(Path.GetFullPath(cli.Options.WorkRoot), stack);
 
     /// <summary>Writes the program, selects the stack (creating it when missing) and sets its config.</summary>
-    public async Task<PulumiFailure> PrepareAsync(TopologyPlan plan, string gossipKey, CancellationToken cancellationToken)
+    public async Task<PulumiFailure> PrepareAsync(TopologyPlan plan, ClusterSecrets secrets, CancellationToken cancellationToken)
     {
         // The name becomes a folder: nothing that could step outside WorkRoot.
         if (!StackName().IsMatch(stack))
@@ -33,9 +34,14 @@ internal sealed partial class PulumiWorkspace(PulumiCli cli, string stack)
 
         failure = PulumiFailure.Classify("config set",
             await cli.RunAsync(Directory, stack, ["config", "set", "aws:region", "--plaintext"], plan.Spec.Region, cancellationToken), null);
-        if (failure.Kind != PulumiFailureKind.None) return failure;
-        return PulumiFailure.Classify("config set",
-            await cli.RunAsync(Directory, stack, ["config", "set", TopologyPlan.GossipKeyConfig, "--secret"], gossipKey, cancellationToken), null);
+        // One key at a time, as the Automation API does; RunAsync never logs the value.
+        foreach (var (key, value, secret) in secrets.StackConfig())
+        {
+            if (failure.Kind != PulumiFailureKind.None) return failure;
+            failure = PulumiFailure.Classify("config set",
+                await cli.RunAsync(Directory, stack, ["config", "set", key, secret ? "--secret" : "--plaintext"], value, cancellationToken), null);
+        }
+        return failure;
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^(?!\.{1,2}$)[A-Za-z0-9_.\-]{1,100}$")]

@@ -63,7 +63,7 @@ public sealed class ClusterProgramTests
     {
         await using var db = app.CreateDbContext();
         var row = await db.Clusters.SingleAsync(c => c.Name == cluster, Ct);
-        var key = app.Services.GetRequiredService<GossipKeyProtector>().Unprotect(row.ProtectedGossipKey);
+        var key = app.Services.GetRequiredService<ClusterSecretStore>().Unprotect(row.ProtectedSecrets).GossipKey;
         Assert.Equal(44, key.Length); // 32 bytes, base64: the test would prove nothing with an empty key
         return key;
     }

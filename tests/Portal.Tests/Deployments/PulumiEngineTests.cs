@@ -39,7 +39,7 @@ public sealed class PulumiEngineTests : IAsyncDisposable
         await using (var db = _app.CreateDbContext())
         {
             var row = await db.Clusters.SingleAsync(c => c.Name == "secretive", Ct);
-            gossipKey = _app.Services.GetRequiredService<GossipKeyProtector>().Unprotect(row.ProtectedGossipKey);
+            gossipKey = _app.Services.GetRequiredService<ClusterSecretStore>().Unprotect(row.ProtectedSecrets).GossipKey;
             storedEvents = await db.DeploymentEvents.Select(e => e.Message).ToListAsync(Ct);
         }
         Assert.NotEmpty(storedEvents);

@@ -1,4 +1,5 @@
 using Provisioning.Engines;
+using Provisioning.Security;
 using Provisioning.Tests.Support;
 using Provisioning.Topology;
 
@@ -14,7 +15,7 @@ public sealed record EngineSetup(string? FailResource = null, bool Slow = false)
 /// </summary>
 public abstract class DeploymentEngineContractTests
 {
-    protected const string GossipKey = "pUtAl6CdyGm7v0eZqX1u5Q3pHhXo8mB4sKkR2nJ9wYc=";
+    protected static readonly ClusterSecrets Secrets = TestSpecs.Secrets();
 
     protected abstract IDeploymentEngine CreateEngine(EngineSetup setup);
 
@@ -27,7 +28,7 @@ public abstract class DeploymentEngineContractTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     private static DeploymentContext Context(string stack, bool resumed = false, string? failResource = null) =>
-        new(stack, resumed, GossipKey, failResource is null ? null : new SimulatedFaults(failResource));
+        new(stack, resumed, Secrets, failResource is null ? null : new SimulatedFaults(failResource));
 
     [Fact]
     public async Task UpAsync_NewStack_CreatesEveryResourceAfterItsDependenciesWithOutputs()
@@ -51,7 +52,7 @@ public abstract class DeploymentEngineContractTests
         Assert.Equal(plan.Spec.Region, result.Outputs!["region"]!.GetValue<string>());
         Assert.StartsWith("vpc-", result.Outputs["vpcId"]!.GetValue<string>());
         Assert.Contains(events, e => e.Type == EngineEventType.Summary);
-        Assert.DoesNotContain(events, e => e.Message.Contains(GossipKey, StringComparison.Ordinal));
+        Assert.All(Secrets.Confidential, secret => Assert.DoesNotContain(events, e => e.Message.Contains(secret, StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class PulumiEngineContractTests : DeploymentEngineContractTests, I
     protected override async Task CrashMidwayAsync(TopologyPlan plan, string stack, int resources, RecordingSink sink)
     {
         var engine = _sandbox.Engine(new Dictionary<string, string> { ["FAKE_PULUMI_CRASH_AFTER"] = resources.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        var result = await engine.UpAsync(plan, new DeploymentContext(stack, false, GossipKey), sink, TestContext.Current.CancellationToken);
+        var result = await engine.UpAsync(plan, new DeploymentContext(stack, false, Secrets), sink, TestContext.Current.CancellationToken);
         Assert.Equal(DeploymentOutcome.Failed, result.Outcome);
     }
 

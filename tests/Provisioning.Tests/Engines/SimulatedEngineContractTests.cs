@@ -23,7 +23,7 @@ public sealed class SimulatedEngineContractTests : DeploymentEngineContractTests
             sink.EmitAsync(e);
             if (sink.Names(EngineEventType.ResourceSucceeded).Count >= resources) cancellation.Cancel();
         });
-        await CreateEngine(new()).UpAsync(plan, new DeploymentContext(stack, false, GossipKey), crashing, cancellation.Token);
+        await CreateEngine(new()).UpAsync(plan, new DeploymentContext(stack, false, Secrets), crashing, cancellation.Token);
     }
 
     protected override async Task<IReadOnlyList<string>> ResourcesLeftAsync(string stack) =>

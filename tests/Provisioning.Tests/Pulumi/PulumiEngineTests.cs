@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Provisioning.Engines;
 using Provisioning.Pulumi;
+using Provisioning.Security;
 using Provisioning.Tests.Support;
 
 namespace Provisioning.Tests.Pulumi;
@@ -10,12 +11,12 @@ namespace Provisioning.Tests.Pulumi;
 /// <summary>What only the Pulumi engine does: signals, locks, secrets, the CLI check. Runs the fake CLI.</summary>
 public sealed class PulumiEngineTests : IDisposable
 {
-    private const string GossipKey = "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo=";
+    private static readonly ClusterSecrets Secrets = TestSpecs.Secrets();
     private readonly FakePulumiSandbox _sandbox = new();
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private static DeploymentContext Context(string stack, bool resumed = false) => new(stack, resumed, GossipKey);
+    private static DeploymentContext Context(string stack, bool resumed = false) => new(stack, resumed, Secrets);
 
     [Fact]
     public async Task UpAsync_Cancelled_SendsSigintAndTheCliStopsCleanlyBetweenSteps()
@@ -153,7 +154,7 @@ public sealed class PulumiEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task Operations_AnyOutcome_NeverRevealThePassphraseOrTheGossipKey()
+    public async Task Operations_AnyOutcome_NeverRevealThePassphraseOrAnyClusterSecret()
     {
         var plan = Plans.Build();
         var failing = _sandbox.Engine(new Dictionary<string, string> { ["FAKE_PULUMI_FAIL_RESOURCE"] = "serverGroupA" });
@@ -178,7 +179,7 @@ public sealed class PulumiEngineTests : IDisposable
         foreach (var text in texts)
         {
             Assert.DoesNotContain(FakePulumiSandbox.Passphrase, text);
-            Assert.DoesNotContain(GossipKey, text);
+            Assert.All(Secrets.Confidential, secret => Assert.DoesNotContain(secret, text));
         }
     }
 

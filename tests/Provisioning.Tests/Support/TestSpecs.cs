@@ -1,4 +1,5 @@
 using Provisioning.Clusters;
+using Provisioning.Security;
 using Provisioning.Topology;
 
 namespace Provisioning.Tests.Support;
@@ -7,6 +8,9 @@ namespace Provisioning.Tests.Support;
 internal static class TestSpecs
 {
     public const string AdminCidr = "198.51.100.0/24";
+
+    /// <summary>A fresh set of cluster secrets, made as the portal makes them.</summary>
+    public static ClusterSecrets Secrets(string cluster = "alpha") => ClusterSecrets.Generate(cluster, DateTimeOffset.UtcNow);
 
     /// <summary>The shipped catalog plus Graviton types, so both AMI architectures are exercised.</summary>
     public static ProvisioningCatalog Catalog

@@ -249,7 +249,7 @@ namespace Portal.Data.Migrations
                     b.Property<string>("OutputsJson")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("ProtectedGossipKey")
+                    b.Property<string>("ProtectedSecrets")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
