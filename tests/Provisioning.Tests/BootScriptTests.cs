@@ -47,9 +47,11 @@ public partial class BootScriptTests
         Assert.Equal(positions.Order(), positions);
         string[] inOrder =
         [
-            "set -euo pipefail", "/var/log/user-data.log", "X-aws-ec2-metadata-token-ttl-seconds", "placement/availability-zone",
+            "set -Eeuo pipefail", "/var/log/user-data.log", "X-aws-ec2-metadata-token-ttl-seconds", "placement/availability-zone",
             "releases.hashicorp.com/consul/", "sha256sum --check", "useradd", "amazon-cloudwatch-agent-ctl",
-            "aws ssm get-parameter", "/etc/consul.d/consul.json", "Domains=~consul", "Type=notify", "systemctl start --no-block consul",
+            "aws ssm get-parameter", "/etc/consul.d/tls/ca.pem", "/etc/consul.d/consul.json", "consul validate", "Domains=~consul",
+            "stub-resolv.conf", "Type=notify", "systemctl start --no-block consul", "/etc/profile.d/consul.sh",
+            "self_test()", "getent hosts consul.service.consul", "dig +short", "complete_lifecycle CONTINUE",
         ];
         var commands = inOrder.Select(c => script.IndexOf(c, StringComparison.Ordinal)).ToList();
         Assert.DoesNotContain(-1, commands);
@@ -97,12 +99,17 @@ public partial class BootScriptTests
     [Theory]
     [InlineData(ConsulRole.Server)]
     [InlineData(ConsulRole.Client)]
-    public void Render_EitherRole_ReadsTheGossipKeyAtBootAndNeverHoldsOrTracesIt(ConsulRole role)
+    public void Render_EitherRole_ReadsItsSecretsAtBootAndNeverHoldsOrTracesThem(ConsulRole role)
     {
         var script = BootScript.Render(Spec, Network, role);
 
-        Assert.Contains("aws ssm get-parameter --region \"${REGION}\" --name \"${GOSSIP_KEY_PARAMETER}\"", script);
-        Assert.Contains("readonly GOSSIP_KEY_PARAMETER='/consul/alpha/gossip-key'", script);
+        Assert.Contains("aws ssm get-parameter --region \"${REGION}\" --name \"$1\" --with-decryption", script);
+        Assert.Contains("GOSSIP_KEY=$(parameter '/consul/alpha/gossip-key')", script);
+        Assert.Contains("AGENT_TOKEN=$(parameter '/consul/alpha/acl/agent')", script);
+        Assert.Contains("DNS_TOKEN=$(parameter '/consul/alpha/acl/dns')", script);
+        // What only servers need is never read by a client.
+        foreach (var serverOnly in new[] { "/consul/alpha/tls/ca-key", "/consul/alpha/acl/management", "/consul/alpha/acl/replication", "/consul/alpha/acl/health" })
+            Assert.Equal(role == ConsulRole.Server, script.Contains(serverOnly, StringComparison.Ordinal));
         Assert.Empty(SecretScan.GossipKeyLookalikes(script));
         Assert.DoesNotMatch(@"set\s+-[a-z]*x|xtrace", script.Replace("Never enable xtrace", ""));
         Assert.DoesNotContain("echo \"${GOSSIP_KEY}", script);
@@ -113,12 +120,12 @@ public partial class BootScriptTests
     [InlineData(ConsulRole.Client)]
     public void Render_EitherRole_InstallsThePinnedConsulVersionAndShipsLogsToTheClustersGroups(ConsulRole role)
     {
-        var spec = TestSpecs.Spec() with { ConsulVersion = "1.20.6" };
+        var spec = TestSpecs.Spec() with { ConsulVersion = "2.0.4" };
 
         var script = BootScript.Render(spec, NetworkLayout.For(spec), role);
 
-        Assert.Contains("readonly CONSUL_VERSION='1.20.6'", script);
-        Assert.DoesNotContain("1.22.1", script);
+        Assert.Contains("readonly CONSUL_VERSION='2.0.4'", script);
+        Assert.DoesNotContain("2.1.0", script);
         foreach (var group in new[] { "/consul/alpha/consul", "/consul/alpha/system", "/consul/alpha/boot" })
             Assert.Contains($"\"log_group_name\": \"{group}\"", script);
         Assert.Contains("\"log_stream_name\": \"{instance_id}\"", script);
@@ -136,8 +143,8 @@ public partial class BootScriptTests
 
         var script = BootScript.Render(spec, NetworkLayout.For(spec), role);
 
-        // EC2 rejects user data above 16 KB before base64 encoding.
-        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(script), 1, 16 * 1024);
+        // EC2 rejects user data above 16 KB before base64 encoding; the plan sends it gzipped.
+        Assert.InRange(UserData.SizeInBytes(UserData.Encode(script)), 1, UserData.MaxBytes);
     }
 
     [Fact]
@@ -154,7 +161,7 @@ public partial class BootScriptTests
     }
 
     /// <summary>The agent configuration each case branch writes, by datacenter, as bash would write it (variables left in).</summary>
-    private static Dictionary<string, JsonObject> AgentConfigs(string script) =>
+    internal static Dictionary<string, JsonObject> AgentConfigs(string script) =>
         ConsulHeredoc().Matches(script).ToDictionary(
             m => m.Groups["zone"].Value,
             m => JsonNode.Parse(m.Groups["json"].Value)!.AsObject());

@@ -25,6 +25,16 @@ public class ConsulAgentConfigTests
         "performance", "performance.raft_multiplier", "performance.leave_drain_time", "performance.rpc_hold_timeout",
         "autopilot", "autopilot.cleanup_dead_servers", "autopilot.last_contact_threshold", "autopilot.max_trailing_logs",
         "autopilot.min_quorum", "autopilot.server_stabilization_time",
+        // Hardening: the ACL, TLS, auto_encrypt and ports parameters of the same reference (acl, tls, encryption pages).
+        "ports.http", "ports.https", "ports.dns", "ports.grpc", "ports.grpc_tls", "ports.serf_lan", "ports.serf_wan", "ports.server",
+        "acl", "acl.enabled", "acl.default_policy", "acl.down_policy", "acl.enable_token_persistence", "acl.enable_token_replication",
+        "acl.policy_ttl", "acl.role_ttl", "acl.token_ttl", "acl.tokens", "acl.tokens.initial_management", "acl.tokens.agent",
+        "acl.tokens.agent_recovery", "acl.tokens.replication", "acl.tokens.default", "acl.tokens.dns", "acl.tokens.config_file_service_registration",
+        "tls", "tls.defaults", "tls.defaults.ca_file", "tls.defaults.ca_path", "tls.defaults.cert_file", "tls.defaults.key_file",
+        "tls.defaults.tls_min_version", "tls.defaults.tls_cipher_suites", "tls.defaults.verify_incoming", "tls.defaults.verify_outgoing",
+        "tls.internal_rpc", "tls.internal_rpc.verify_incoming", "tls.internal_rpc.verify_server_hostname",
+        "tls.https", "tls.https.verify_incoming", "tls.grpc", "tls.grpc.use_auto_cert",
+        "auto_encrypt", "auto_encrypt.allow_tls", "auto_encrypt.tls", "auto_encrypt.dns_san", "auto_encrypt.ip_san",
     ];
 
     private static readonly ClusterSpec Spec = TestSpecs.Spec();
@@ -61,7 +71,7 @@ public class ConsulAgentConfigTests
     [Fact]
     public void Server_ZoneA_JoinsItsOwnZoneOnTheLanAndTheOtherOnTheWan()
     {
-        var config = JsonNode.Parse(ConsulAgentConfigs.Server(Spec, Network, 0, new("i-0abc", "10.0.0.10", "k")).ToJson())!;
+        var config = JsonNode.Parse(ConsulAgentConfigs.Server(Spec, Network, 0, ConsulNode.BootVariables with { NodeName = "i-0abc", Address = "10.0.0.10" }).ToJson())!;
 
         Assert.Equal("eu-west-1a", (string?)config["datacenter"]);
         Assert.Equal("provider=aws region=eu-west-1 tag_key=consul-join tag_value=alpha-eu-west-1a", (string?)config["retry_join"]![0]);
@@ -84,14 +94,14 @@ public class ConsulAgentConfigTests
     }
 
     [Fact]
-    public void Server_AdminCidrSet_AlsoServesTheHttpApiOnItsPrivateAddress()
+    public void Server_AdminCidrSet_AlsoServesTheHttpsApiOnItsPrivateAddress()
     {
         var spec = TestSpecs.Spec(adminCidr: TestSpecs.AdminCidr);
 
         var json = ConsulAgentConfigs.Server(spec, NetworkLayout.For(spec), 0, ConsulNode.BootVariables).ToJson();
         var config = JsonNode.Parse(json)!;
 
-        Assert.Equal("127.0.0.1 ${PRIVATE_IP}", (string?)config["addresses"]!["http"]);
+        Assert.Equal("127.0.0.1 ${PRIVATE_IP}", (string?)config["addresses"]!["https"]);
         Assert.Equal("127.0.0.1", (string?)config["client_addr"]);
         Assert.All(KeyPaths(config.AsObject(), ""), key => Assert.Contains(key, DocumentedKeys));
     }
@@ -103,6 +113,59 @@ public class ConsulAgentConfigTests
 
         Assert.False(config.ContainsKey("addresses"));
         Assert.Equal("127.0.0.1", (string?)config["client_addr"]);
+    }
+
+    [Fact]
+    public void Server_PrimaryZone_BootstrapsAclsWithTheManagementTokenAndVerifiesEveryConnection()
+    {
+        var config = JsonNode.Parse(ConsulAgentConfigs.Server(Spec, Network, 0, ConsulNode.BootVariables).ToJson())!;
+
+        Assert.Equal("eu-west-1a", (string?)config["primary_datacenter"]);
+        var acl = config["acl"]!;
+        Assert.True((bool)acl["enabled"]!);
+        Assert.Equal("deny", (string?)acl["default_policy"]);
+        Assert.Equal("extend-cache", (string?)acl["down_policy"]);
+        Assert.Equal("${MANAGEMENT_TOKEN}", (string?)acl["tokens"]!["initial_management"]);
+        Assert.Equal("${AGENT_TOKEN}", (string?)acl["tokens"]!["agent"]);
+        Assert.Equal("${DNS_TOKEN}", (string?)acl["tokens"]!["dns"]);
+        Assert.Null(acl["tokens"]!["replication"]);
+        Assert.Null(acl["enable_token_replication"]);
+        var tls = config["tls"]!;
+        Assert.Equal("/etc/consul.d/tls/server.pem", (string?)tls["defaults"]!["cert_file"]);
+        Assert.True((bool)tls["defaults"]!["verify_outgoing"]!);
+        Assert.True((bool)tls["internal_rpc"]!["verify_incoming"]!);
+        Assert.True((bool)tls["internal_rpc"]!["verify_server_hostname"]!);
+        Assert.False((bool)tls["https"]!["verify_incoming"]!);
+        Assert.True((bool)config["auto_encrypt"]!["allow_tls"]!);
+        Assert.Equal(-1, (int?)config["ports"]!["http"]);
+        Assert.Equal(8501, (int?)config["ports"]!["https"]);
+    }
+
+    [Fact]
+    public void Server_SecondaryZone_ReplicatesTokensFromThePrimaryAndNeverHoldsTheManagementToken()
+    {
+        var config = JsonNode.Parse(ConsulAgentConfigs.Server(Spec, Network, 1, ConsulNode.BootVariables).ToJson())!;
+
+        Assert.Equal("eu-west-1a", (string?)config["primary_datacenter"]);
+        Assert.Equal("${REPLICATION_TOKEN}", (string?)config["acl"]!["tokens"]!["replication"]);
+        Assert.True((bool)config["acl"]!["enable_token_replication"]!);
+        Assert.Null(config["acl"]!["tokens"]!["initial_management"]);
+        Assert.DoesNotContain("MANAGEMENT_TOKEN", config.ToJsonString());
+    }
+
+    [Fact]
+    public void Client_AnyZone_GetsItsCertificateThroughAutoEncryptAndHoldsOnlyAgentAndDnsTokens()
+    {
+        var config = JsonNode.Parse(ConsulAgentConfigs.Client(Spec, Network, 1, ConsulNode.BootVariables).ToJson())!;
+
+        Assert.Equal("eu-west-1a", (string?)config["primary_datacenter"]);
+        Assert.True((bool)config["auto_encrypt"]!["tls"]!);
+        Assert.Null(config["auto_encrypt"]!["allow_tls"]);
+        Assert.Null(config["tls"]!["defaults"]!["cert_file"]);
+        Assert.Equal("/etc/consul.d/tls/ca.pem", (string?)config["tls"]!["defaults"]!["ca_file"]);
+        Assert.True((bool)config["tls"]!["internal_rpc"]!["verify_server_hostname"]!);
+        Assert.Equal(["agent", "dns"], config["acl"]!["tokens"]!.AsObject().Select(kv => kv.Key).Order());
+        Assert.Equal(-1, (int?)config["ports"]!["http"]);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public class PulumiProgramWriterTests
         var root = Load(yaml);
         var resources = (YamlMappingNode)root["resources"];
         Assert.Equal(plan.Resources.Select(r => r.Name).Order(), resources.Children.Keys.Select(k => k.ToString()).Order());
-        Assert.Equal(12 + (admin ? 2 : 0), plan.Resources.Count(r => r.TypeName == "SecurityGroupIngressRule"));
+        Assert.Equal(12 + (admin ? 1 : 0), plan.Resources.Count(r => r.TypeName == "SecurityGroupIngressRule"));
         Assert.Equal(plan.Invocations.Select(i => i.Variable).Order(), ((YamlMappingNode)root["variables"]).Children.Keys.Select(k => k.ToString()).Order());
     }
 
@@ -101,18 +101,64 @@ public class PulumiProgramWriterTests
     [Theory]
     [InlineData("server")]
     [InlineData("client")]
-    public void Write_UserData_IsTheBootScriptBase64EncodedWithEveryDollarEscaped(string role)
+    public void Write_UserData_IsTheBootScriptGzippedAndBase64EncodedWithinEc2sLimit(string role)
     {
         var plan = TestSpecs.Plan();
         var template = role == "server" ? TopologyPlanBuilder.ServerLaunchTemplate : TopologyPlanBuilder.ClientLaunchTemplate;
 
         var root = Load(PulumiProgramWriter.Write(plan));
 
-        var userData = Assert.IsType<YamlMappingNode>(Property(root, template, "userData"));
-        var script = Assert.IsType<YamlScalarNode>(Assert.Single(userData.Children, c => c.Key.ToString() == "fn::toBase64").Value);
+        var userData = Assert.IsType<YamlScalarNode>(Property(root, template, "userData"));
         Assert.Contains("${INSTANCE_ID}", plan.BootScripts[role]);
-        // Reading the YAML as Pulumi does gives back the plan's script, with no interpolation left in it.
-        Assert.Equal(plan.BootScripts[role], PulumiInterpolation.Unescape(script.Value!));
+        // Reading the YAML as Pulumi does, then as cloud-init does, gives back the plan's script.
+        Assert.Equal(plan.BootScripts[role], UserData.Decode(PulumiInterpolation.Unescape(userData.Value!)));
+        Assert.InRange(UserData.SizeInBytes(userData.Value!), 1, UserData.MaxBytes);
+    }
+
+    /// <summary>
+    /// What every agent runs with, read back from the program itself: the user data of both launch
+    /// templates decoded, and each datacenter's configuration taken from the script.
+    /// </summary>
+    [Fact]
+    public void Write_UserDataOfBothRolesAndDatacenters_RunsAclsDenyingByDefaultTlsOnlyAndOnePrimaryDatacenter()
+    {
+        var plan = TestSpecs.Plan(TestSpecs.Spec(adminCidr: TestSpecs.AdminCidr));
+        var root = Load(PulumiProgramWriter.Write(plan));
+
+        foreach (var (template, server) in new[] { (TopologyPlanBuilder.ServerLaunchTemplate, true), (TopologyPlanBuilder.ClientLaunchTemplate, false) })
+        {
+            var script = UserData.Decode(((YamlScalarNode)Property(root, template, "userData")).Value!);
+            var configs = BootScriptTests.AgentConfigs(script);
+            Assert.Equal(["eu-west-1a", "eu-west-1b"], configs.Keys.Order());
+            foreach (var (dc, config) in configs)
+            {
+                var primary = dc == "eu-west-1a";
+                Assert.Equal("eu-west-1a", (string?)config["primary_datacenter"]);
+                Assert.Equal(dc, (string?)config["datacenter"]);
+                var acl = config["acl"]!;
+                Assert.True((bool)acl["enabled"]!);
+                Assert.Equal("deny", (string?)acl["default_policy"]);
+                Assert.Equal("extend-cache", (string?)acl["down_policy"]);
+                Assert.Equal("${AGENT_TOKEN}", (string?)acl["tokens"]!["agent"]);
+                Assert.Equal("${DNS_TOKEN}", (string?)acl["tokens"]!["dns"]);
+                Assert.Equal(server && primary ? "${MANAGEMENT_TOKEN}" : null, (string?)acl["tokens"]!["initial_management"]);
+                Assert.Equal(server && !primary ? "${REPLICATION_TOKEN}" : null, (string?)acl["tokens"]!["replication"]);
+                Assert.Equal(-1, (int?)config["ports"]!["http"]);
+                Assert.Equal(8501, (int?)config["ports"]!["https"]);
+                var tls = config["tls"]!;
+                Assert.Equal("/etc/consul.d/tls/ca.pem", (string?)tls["defaults"]!["ca_file"]);
+                Assert.True((bool)tls["defaults"]!["verify_outgoing"]!);
+                Assert.True((bool)tls["internal_rpc"]!["verify_server_hostname"]!);
+                Assert.Equal(server ? true : null, (bool?)tls["internal_rpc"]!["verify_incoming"]);
+                Assert.Equal(server ? "/etc/consul.d/tls/server.pem" : null, (string?)tls["defaults"]!["cert_file"]);
+                Assert.Equal(server ? true : null, (bool?)config["auto_encrypt"]!["allow_tls"]);
+                Assert.Equal(server ? null : true, (bool?)config["auto_encrypt"]!["tls"]);
+                Assert.Equal("127.0.0.1", (string?)config["client_addr"]);
+            }
+            // The program holds references to the secrets, never the secrets.
+            Assert.Contains("--with-decryption", script);
+            Assert.Empty(SecretScan.GossipKeyLookalikes(script));
+        }
     }
 
     [Fact]
@@ -138,22 +184,29 @@ public class PulumiProgramWriterTests
     }
 
     [Fact]
-    public void Write_GossipKey_IsASecretConfigReferencedOnlyByTheSsmParameter()
+    public void Write_ClusterSecrets_AreSecretConfigEachReferencedOnlyByItsSsmParameter()
     {
-        var key = GossipKey.Generate();
+        var secrets = TestSpecs.Secrets();
         var plan = TestSpecs.Plan();
 
         var yaml = PulumiProgramWriter.Write(plan);
 
         var root = Load(yaml);
-        var declared = (YamlMappingNode)((YamlMappingNode)root["config"])[TopologyPlan.GossipKeyConfig];
-        Assert.Equal("true", declared["secret"].ToString());
-        Assert.Equal("string", declared["type"].ToString());
-        Assert.DoesNotContain("default", declared.Children.Keys.Select(k => k.ToString()));
-        var value = (YamlMappingNode)Property(root, TopologyPlanBuilder.GossipKeyParameter, "value");
-        Assert.Equal("${gossipKey}", value["fn::secret"].ToString());
-        Assert.Equal(1, Regex.Count(yaml, Regex.Escape("${gossipKey}")));
-        Assert.DoesNotContain(key, yaml);
+        var config = (YamlMappingNode)root["config"];
+        Assert.Equal(ClusterParameters.All.Select(p => p.ConfigKey).Order(), config.Children.Keys.Select(k => k.ToString()).Order());
+        foreach (var parameter in ClusterParameters.All)
+        {
+            var declared = (YamlMappingNode)config[parameter.ConfigKey];
+            Assert.Equal("string", declared["type"].ToString());
+            Assert.DoesNotContain("default", declared.Children.Keys.Select(k => k.ToString()));
+            var value = (YamlMappingNode)Property(root, parameter.Resource, "value");
+            Assert.Equal($"${{{parameter.ConfigKey}}}", value["fn::secret"].ToString());
+            // Only the public CA certificate is plain configuration.
+            Assert.Equal(parameter.Secure, declared.Children.ContainsKey("secret"));
+            Assert.Equal(1, Regex.Count(yaml, Regex.Escape($"${{{parameter.ConfigKey}}}")));
+        }
+        Assert.All(secrets.Confidential, secret => Assert.DoesNotContain(secret, yaml));
+        Assert.DoesNotContain(secrets.CaCertificatePem.Split('\n')[1], yaml);
         Assert.Empty(SecretScan.GossipKeyLookalikes(yaml));
     }
 
@@ -165,10 +218,13 @@ public class PulumiProgramWriterTests
         var options = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)root["resources"])[TopologyPlanBuilder.ServerGroup(1)])["options"];
         var dependsOn = ((YamlSequenceNode)options["dependsOn"]).Select(d => d.ToString()).ToList();
 
-        Assert.Contains("${consulRolePolicy}", dependsOn);
-        Assert.Contains("${internetRoute}", dependsOn);
-        Assert.Contains("${serverSecurityGroupEgressAll}", dependsOn);
-        Assert.Contains("${publicRouteTableAssociationB}", dependsOn);
+        Assert.Contains("${serverRolePolicy}", dependsOn);
+        Assert.Contains("${serverSessionManager}", dependsOn);
+        Assert.Contains("${natRouteB}", dependsOn);
+        Assert.Contains("${serverSecurityGroupEgressTcpToHttps}", dependsOn);
+        Assert.Contains("${privateRouteTableAssociationB}", dependsOn);
+        // Only its own zone's way out: zone A's NAT gateway is not a prerequisite of zone B's servers.
+        Assert.DoesNotContain("${natRouteA}", dependsOn);
         // Implied by the launch template reference, so not repeated.
         Assert.DoesNotContain("${serverLaunchTemplate}", dependsOn);
     }

@@ -1,3 +1,5 @@
+using Provisioning.Consul;
+using Provisioning.Security;
 using Provisioning.Tests.Support;
 using Provisioning.Topology;
 
@@ -14,8 +16,8 @@ public class TopologyPlanBuilderTests
         var plan = TestSpecs.Plan();
 
         Assert.Equal(["client", "server"], plan.BootScripts.Keys.Order());
-        Assert.Equal(new ToBase64(plan.BootScripts["server"]), plan[TopologyPlanBuilder.ServerLaunchTemplate].Properties["userData"]);
-        Assert.Equal(new ToBase64(plan.BootScripts["client"]), plan[TopologyPlanBuilder.ClientLaunchTemplate].Properties["userData"]);
+        Assert.Equal(plan.BootScripts["server"], UserData.Decode((string)plan[TopologyPlanBuilder.ServerLaunchTemplate].Properties["userData"]!));
+        Assert.Equal(plan.BootScripts["client"], UserData.Decode((string)plan[TopologyPlanBuilder.ClientLaunchTemplate].Properties["userData"]!));
         Assert.StartsWith("#!/usr/bin/env bash\n", plan.BootScripts["server"]);
     }
 
@@ -27,7 +29,7 @@ public class TopologyPlanBuilderTests
         for (var zone = 0; zone < 2; zone++)
         {
             var group = plan[TopologyPlanBuilder.ServerGroup(zone)].Properties;
-            Assert.Equal([new ResourceOutput(TopologyPlanBuilder.Subnet(zone), "id")], List(group["vpcZoneIdentifiers"]));
+            Assert.Equal([new ResourceOutput(TopologyPlanBuilder.PrivateSubnet(zone), "id")], List(group["vpcZoneIdentifiers"]));
             Assert.Equal(5, group["minSize"]);
             Assert.Equal(5, group["maxSize"]);
             Assert.Equal(5, group["desiredCapacity"]);
@@ -45,7 +47,7 @@ public class TopologyPlanBuilderTests
 
         var group = plan[TopologyPlanBuilder.ClientGroup].Properties;
 
-        Assert.Equal([new ResourceOutput("subnetA", "id"), new ResourceOutput("subnetB", "id")], List(group["vpcZoneIdentifiers"]));
+        Assert.Equal([new ResourceOutput("privateSubnetA", "id"), new ResourceOutput("privateSubnetB", "id")], List(group["vpcZoneIdentifiers"]));
         Assert.Equal(50, group["desiredCapacity"]);
         Assert.DoesNotContain(List(group["tags"]).Select(Map), t => (string?)t["key"] == "consul-join");
     }
@@ -70,9 +72,9 @@ public class TopologyPlanBuilderTests
             "clientSecurityGroup tcp 8301 8301 clientSecurityGroup", "clientSecurityGroup udp 8301 8301 clientSecurityGroup",
             "clientSecurityGroup tcp 8301 8301 serverSecurityGroup", "clientSecurityGroup udp 8301 8301 serverSecurityGroup",
         ];
-        if (admin is not null) expected.AddRange([$"serverSecurityGroup tcp 8500 8500 {admin}", $"serverSecurityGroup tcp 22 22 {admin}"]);
+        // The admin range reaches HTTPS only: no SSH, no plain HTTP.
+        if (admin is not null) expected.Add($"serverSecurityGroup tcp 8501 8501 {admin}");
         Assert.Equal(expected.Order(), rules);
-        Assert.Equal(2, plan.Resources.Count(r => r.TypeName == "SecurityGroupEgressRule"));
         Assert.All(plan.Resources.Where(r => r.TypeName == "SecurityGroup"), sg =>
         {
             Assert.False(sg.Properties.ContainsKey("ingress"));
@@ -80,53 +82,155 @@ public class TopologyPlanBuilderTests
         });
     }
 
-    [Fact]
-    public void Build_RolePolicy_GrantsOnlyWhatTheClusterNeedsOnItsOwnResources()
+    [Theory]
+    [InlineData(ConsulRole.Server)]
+    [InlineData(ConsulRole.Client)]
+    public void Build_RolePolicy_GrantsEachRoleOnlyWhatItNeedsOnItsOwnResources(ConsulRole role)
     {
         var plan = TestSpecs.Plan();
 
-        var policy = Map(((ToJson)plan[TopologyPlanBuilder.RolePolicy].Properties["policy"]!).Value);
-        var statements = List(policy["Statement"]).Select(Map).ToList();
+        var policy = Map(((ToJson)plan[TopologyPlanBuilder.RolePolicy(role)].Properties["policy"]!).Value);
+        var statements = List(policy["Statement"]).Select(Map).ToDictionary(s => (string)s["Sid"]!);
 
-        var actions = statements.SelectMany(s => List(s["Action"])).Cast<string>().Order().ToList();
-        Assert.Equal(["ec2:DescribeInstances", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "ssm:GetParameter"], actions);
-        Assert.All(statements, s => Assert.Equal("Allow", s["Effect"]));
-        foreach (var statement in statements)
+        Assert.Equal(["CloudAutoJoin", "CompleteOwnBoot", "DecryptOwnParameters", "ReadOwnParameters", "ShipLogs"], statements.Keys.Order());
+        Assert.All(statements.Values, s => Assert.Equal("Allow", s["Effect"]));
+        Assert.Equal(["*"], List(statements["CloudAutoJoin"]["Resource"]));
+        Assert.Equal(["ec2:DescribeInstances"], List(statements["CloudAutoJoin"]["Action"]));
+        Assert.All(PlanValues.ReferencedResources(statements["ShipLogs"]["Resource"]), r =>
+            Assert.Contains(r, new[] { TopologyPlanBuilder.ConsulLogGroup, TopologyPlanBuilder.SystemLogGroup, TopologyPlanBuilder.BootLogGroup }));
+
+        var readable = PlanValues.ReferencedResources(statements["ReadOwnParameters"]["Resource"]).Order().ToList();
+        var expected = role == ConsulRole.Server
+            ? ClusterParameters.All.Select(p => p.Resource)
+            : [ClusterParameters.GossipKey.Resource, ClusterParameters.CaCertificate.Resource, ClusterParameters.AgentToken.Resource, ClusterParameters.DnsToken.Resource];
+        Assert.Equal(expected.Order(), readable);
+        Assert.Equal(["ssm:GetParameter"], List(statements["ReadOwnParameters"]["Action"]));
+
+        Assert.Equal([new ResourceOutput(TopologyPlanBuilder.ClusterKey, "arn")], List(statements["DecryptOwnParameters"]["Resource"]));
+        Assert.Equal(["kms:Decrypt"], List(statements["DecryptOwnParameters"]["Action"]));
+        Assert.Equal("ssm.eu-west-1.amazonaws.com", Map(Map(statements["DecryptOwnParameters"]["Condition"])["StringEquals"])["kms:ViaService"]);
+
+        var groups = List(statements["CompleteOwnBoot"]["Resource"]).Cast<Interpolation>()
+            .Select(i => string.Concat(i.Parts.Select(p => p as string ?? "<account>"))).ToList();
+        Assert.Equal(role == ConsulRole.Server
+            ? ["arn:aws:autoscaling:eu-west-1:<account>:autoScalingGroup:*:autoScalingGroupName/alpha-server-eu-west-1a",
+               "arn:aws:autoscaling:eu-west-1:<account>:autoScalingGroup:*:autoScalingGroupName/alpha-server-eu-west-1b"]
+            : ["arn:aws:autoscaling:eu-west-1:<account>:autoScalingGroup:*:autoScalingGroupName/alpha-client"], groups);
+        Assert.Equal(["autoscaling:CompleteLifecycleAction"], List(statements["CompleteOwnBoot"]["Action"]));
+    }
+
+    [Theory]
+    [InlineData(ConsulRole.Server)]
+    [InlineData(ConsulRole.Client)]
+    public void Build_EachRole_HasItsOwnInstanceProfileAndSessionManagerInsteadOfSsh(ConsulRole role)
+    {
+        var plan = TestSpecs.Plan();
+
+        var attachment = plan[TopologyPlanBuilder.SessionManagerAttachment(role)].Properties;
+        var profile = plan[TopologyPlanBuilder.InstanceProfile(role)].Properties;
+
+        Assert.Equal(TopologyPlanBuilder.SessionManagerPolicyArn, attachment["policyArn"]);
+        Assert.Equal(new ResourceOutput(TopologyPlanBuilder.Role(role), "name"), attachment["role"]);
+        Assert.Equal(new ResourceOutput(TopologyPlanBuilder.Role(role), "name"), profile["role"]);
+        Assert.DoesNotContain(plan.Resources, r => r.Properties.ContainsKey("keyName"));
+    }
+
+    [Fact]
+    public void Build_EgressRules_AllowOnlyHttpsDnsToTheVpcResolverAndConsulInsideTheVpc()
+    {
+        var plan = TestSpecs.Plan();
+
+        foreach (var group in new[] { TopologyPlanBuilder.ServerSecurityGroup, TopologyPlanBuilder.ClientSecurityGroup })
         {
-            var resources = List(statement["Resource"]);
-            if (List(statement["Action"]).SequenceEqual(["ec2:DescribeInstances"]))
-                Assert.Equal(["*"], resources);
-            else
-                Assert.All(PlanValues.ReferencedResources(resources), r =>
-                    Assert.Contains(r, new[] { TopologyPlanBuilder.ConsulLogGroup, TopologyPlanBuilder.SystemLogGroup, TopologyPlanBuilder.BootLogGroup, TopologyPlanBuilder.GossipKeyParameter }));
+            var rules = plan.Resources.Where(r => r.TypeName == "SecurityGroupEgressRule")
+                .Select(r => r.Properties).Where(p => ((ResourceOutput)p["securityGroupId"]!).Resource == group)
+                .Select(p => $"{p["ipProtocol"]} {p["fromPort"]}-{p["toPort"]} {p["cidrIpv4"]}").Order().ToList();
+            Assert.Equal(["tcp 443-443 0.0.0.0/0", "tcp 53-53 10.0.0.2/32", "tcp 8300-8302 10.0.0.0/16", "udp 53-53 10.0.0.2/32", "udp 8301-8302 10.0.0.0/16"], rules);
         }
-        var ssm = statements.Single(s => List(s["Action"]).Contains("ssm:GetParameter"));
-        Assert.Equal([new ResourceOutput(TopologyPlanBuilder.GossipKeyParameter, "arn")], List(ssm["Resource"]));
+        Assert.DoesNotContain(plan.Resources, r => (string?)r.Properties.GetValueOrDefault("ipProtocol") == "-1");
     }
 
     [Fact]
-    public void Build_GossipKeyParameter_IsASecureStringFedFromTheSecretConfig()
-    {
-        var parameter = TestSpecs.Plan()[TopologyPlanBuilder.GossipKeyParameter].Properties;
-
-        Assert.Equal("SecureString", parameter["type"]);
-        Assert.Equal("/consul/alpha/gossip-key", parameter["name"]);
-        Assert.Equal(new SecretValue(new ConfigRef(TopologyPlan.GossipKeyConfig)), parameter["value"]);
-    }
-
-    [Fact]
-    public void Build_LaunchTemplates_RequireImdsV2AndTagTheirInstances()
+    public void Build_EachZone_HasAPublicSubnetWithItsOwnNatGatewayAndAPrivateSubnetRoutedThroughIt()
     {
         var plan = TestSpecs.Plan();
 
-        foreach (var name in new[] { TopologyPlanBuilder.ServerLaunchTemplate, TopologyPlanBuilder.ClientLaunchTemplate })
+        for (var zone = 0; zone < 2; zone++)
+        {
+            var nat = plan[TopologyPlanBuilder.NatGateway(zone)].Properties;
+            Assert.Equal(new ResourceOutput(TopologyPlanBuilder.PublicSubnet(zone), "id"), nat["subnetId"]);
+            Assert.Equal(new ResourceOutput(TopologyPlanBuilder.NatAddress(zone), "allocationId"), nat["allocationId"]);
+            var route = plan[TopologyPlanBuilder.NatRoute(zone)].Properties;
+            Assert.Equal(new ResourceOutput(TopologyPlanBuilder.PrivateRouteTable(zone), "id"), route["routeTableId"]);
+            Assert.Equal(new ResourceOutput(TopologyPlanBuilder.NatGateway(zone), "id"), route["natGatewayId"]);
+            Assert.Equal(new ResourceOutput(TopologyPlanBuilder.PrivateSubnet(zone), "id"),
+                plan[TopologyPlanBuilder.PrivateRouteTableAssociation(zone)].Properties["subnetId"]);
+            Assert.Equal(plan.Spec.AvailabilityZones[zone], plan[TopologyPlanBuilder.PublicSubnet(zone)].Properties["availabilityZone"]);
+            Assert.Equal(plan.Spec.AvailabilityZones[zone], plan[TopologyPlanBuilder.PrivateSubnet(zone)].Properties["availabilityZone"]);
+        }
+        Assert.All(plan.Resources.Where(r => r.TypeName == "Subnet"), s => Assert.Equal(false, s.Properties["mapPublicIpOnLaunch"]));
+        // Only the public route table reaches the internet gateway.
+        Assert.Single(plan.Resources, r => r.Properties.ContainsKey("gatewayId"));
+    }
+
+    [Fact]
+    public void Build_EveryGroup_HasALaunchingHookThatAbandonsUnprovenInstances()
+    {
+        var plan = TestSpecs.Plan();
+
+        foreach (var name in new[] { TopologyPlanBuilder.ServerGroup(0), TopologyPlanBuilder.ServerGroup(1), TopologyPlanBuilder.ClientGroup })
+        {
+            var hook = Map(Assert.Single(List(plan[name].Properties["initialLifecycleHooks"])));
+            Assert.Equal(TopologyPlanBuilder.BootLifecycleHook, hook["name"]);
+            Assert.Equal("autoscaling:EC2_INSTANCE_LAUNCHING", hook["lifecycleTransition"]);
+            Assert.Equal("ABANDON", hook["defaultResult"]);
+            Assert.True((int)hook["heartbeatTimeout"]! > BootScript.SelfTestAttempts * BootScript.SelfTestIntervalSeconds, name);
+        }
+    }
+
+    [Fact]
+    public void Build_SecretParameters_AreSecureStringsUnderTheClustersOwnKeyFedFromSecretConfig()
+    {
+        var plan = TestSpecs.Plan();
+
+        foreach (var parameter in ClusterParameters.All)
+        {
+            var properties = plan[parameter.Resource].Properties;
+            Assert.StartsWith("/consul/alpha/", (string)properties["name"]!);
+            if (parameter == ClusterParameters.CaCertificate)
+            {
+                Assert.Equal("String", properties["type"]);
+                Assert.Equal(new SecretValue(new ConfigRef(SecretConfig.CaCertificate)), properties["value"]);
+                Assert.False(properties.ContainsKey("keyId"));
+                continue;
+            }
+            Assert.Equal("SecureString", properties["type"]);
+            Assert.Equal(new SecretValue(new ConfigRef(parameter.ConfigKey)), properties["value"]);
+            Assert.Equal(new ResourceOutput(TopologyPlanBuilder.ClusterKey, "arn"), properties["keyId"]);
+        }
+        Assert.Equal("/consul/alpha/gossip-key", plan[ClusterParameters.GossipKey.Resource].Properties["name"]);
+        var key = plan[TopologyPlanBuilder.ClusterKey].Properties;
+        Assert.Equal(true, key["enableKeyRotation"]);
+        Assert.Equal("alias/consul-alpha", plan[TopologyPlanBuilder.ClusterKeyAlias].Properties["name"]);
+    }
+
+    [Fact]
+    public void Build_LaunchTemplates_RequireImdsV2TagTheirInstancesAndNeverAskForAPublicAddress()
+    {
+        var plan = TestSpecs.Plan();
+
+        foreach (var (name, role) in new[] { (TopologyPlanBuilder.ServerLaunchTemplate, ConsulRole.Server), (TopologyPlanBuilder.ClientLaunchTemplate, ConsulRole.Client) })
         {
             var template = plan[name].Properties;
             Assert.Equal("required", Map(template["metadataOptions"])["httpTokens"]);
-            Assert.Equal(new ResourceOutput(TopologyPlanBuilder.InstanceProfile, "arn"), Map(template["iamInstanceProfile"])["arn"]);
+            Assert.Equal(new ResourceOutput(TopologyPlanBuilder.InstanceProfile(role), "arn"), Map(template["iamInstanceProfile"])["arn"]);
             var instanceTags = List(template["tagSpecifications"]).Select(Map).Single(t => (string?)t["resourceType"] == "instance");
             Assert.Equal("alpha", Map(instanceTags["tags"])["consul-cluster"]);
             Assert.Equal("true", Map(Map(List(template["blockDeviceMappings"])[0])["ebs"])["encrypted"]);
+            var nic = Map(Assert.Single(List(template["networkInterfaces"])));
+            Assert.Equal("false", nic["associatePublicIpAddress"]);
+            Assert.False(template.ContainsKey("keyName"));
+            Assert.False(template.ContainsKey("vpcSecurityGroupIds"));
         }
     }
 
@@ -146,9 +250,11 @@ public class TopologyPlanBuilderTests
     {
         var plan = TestSpecs.Plan(TestSpecs.Spec(name: "a" + new string('b', 30) + "c"));
 
-        var prefix = (string)plan[TopologyPlanBuilder.Role].Properties["namePrefix"]!;
-
-        Assert.True(prefix.Length <= 38, prefix);
+        foreach (var role in new[] { ConsulRole.Server, ConsulRole.Client })
+        {
+            var prefix = (string)plan[TopologyPlanBuilder.Role(role)].Properties["namePrefix"]!;
+            Assert.True(prefix.Length <= 38, prefix);
+        }
     }
 
     [Fact]
@@ -183,9 +289,8 @@ public class TopologyPlanBuilderTests
     {
         var plan = TestSpecs.Plan();
 
-        var invocation = Assert.Single(plan.Invocations);
+        var invocation = Assert.Single(plan.Invocations, i => i.Function == "aws:ssm/getParameter:getParameter");
 
-        Assert.Equal("aws:ssm/getParameter:getParameter", invocation.Function);
         Assert.Equal(TopologyPlanBuilder.AmiParameterX86, invocation.Arguments["name"]);
         Assert.Equal("value", invocation.Return);
     }

@@ -82,8 +82,8 @@ internal static class OpenApiDocumentation
 
     private static readonly Dictionary<string, string> Examples = new()
     {
-        ["CreateCluster"] = """{ "name": "payments", "team": "platform", "region": "eu-west-1", "clientCount": 5, "consulVersion": "1.22.1" }""",
+        ["CreateCluster"] = """{ "name": "payments", "team": "platform", "region": "eu-west-1", "clientCount": 5, "consulVersion": "2.0.4" }""",
         ["UpdateCluster"] = """{ "clientCount": 8 }""",
-        ["PreviewCluster"] = """{ "clientCount": 8, "consulVersion": "1.22.1" }""",
+        ["PreviewCluster"] = """{ "clientCount": 8, "consulVersion": "2.0.4" }""",
     };
 }

@@ -27,6 +27,9 @@ public static partial class ClusterSpecValidator
 
     public const int MaxClients = 50, MaxTimeToLiveHours = 720;
 
+    /// <summary>The widest admin range accepted: it opens the Consul API, so never the internet.</summary>
+    public const int MinAdminPrefix = 8;
+
     private static readonly Ipv4Cidr[] PrivateRanges =
         [Ipv4Cidr.Parse("10.0.0.0/8"), Ipv4Cidr.Parse("172.16.0.0/12"), Ipv4Cidr.Parse("192.168.0.0/16")];
 
@@ -49,6 +52,8 @@ public static partial class ClusterSpecValidator
         else if (name.Length is < 3 or > 32) Error("name", "The name must be 3 to 32 characters long.");
         else if (!DnsLabel().IsMatch(name))
             Error("name", "Use lower-case letters, digits and hyphens; start with a letter and end with a letter or digit.");
+        else if (Topology.AwsNames.Problems(name).FirstOrDefault() is { } awsProblem)
+            Error("name", awsProblem);
         else if (existing.Any(c => c.Name == name)) Add(conflicts, "name", $"A cluster named '{name}' already exists.");
 
         var region = string.IsNullOrWhiteSpace(input.Region) ? catalog.DefaultRegion : input.Region.Trim();
@@ -81,7 +86,9 @@ public static partial class ClusterSpecValidator
         {
             if (!Ipv4Cidr.TryParse(adminCidr, out var admin, out var adminError)) Error("adminCidr", adminError);
             else if (admin.Value.PrefixLength == 0)
-                Error("adminCidr", "0.0.0.0/0 would open SSH and the Consul API to the whole internet; name your office or VPN range.");
+                Error("adminCidr", "0.0.0.0/0 would open the Consul API to the whole internet; name the peered network or VPN range that needs it.");
+            else if (admin.Value.PrefixLength < MinAdminPrefix)
+                Error("adminCidr", $"{admin.Value} is wider than a /{MinAdminPrefix}; the admin range is meant for a peered network or a VPN, so name a /{MinAdminPrefix} or narrower.");
         }
 
         var retention = input.LogRetentionDays ?? 30;

@@ -24,14 +24,21 @@ public sealed class ProvisioningCatalog
             ["ap-southeast-2"] = ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"],
         },
         InstanceTypes = ["t3.small", "t3.medium", "t3.large", "m6i.large", "m7i.large"],
-        ConsulVersions = ["1.20.6", "1.21.5", "1.22.1"],
+        // Current, supported Community releases only, none with a known CVE; see docs/operations.md, "The Consul version catalog".
+        ConsulVersions = ["2.0.4", "2.1.0"],
         DefaultRegion = "eu-west-1",
         DefaultServerInstanceType = "t3.medium",
         DefaultClientInstanceType = "t3.small",
-        DefaultConsulVersion = "1.22.1",
+        DefaultConsulVersion = "2.1.0",
     };
 
-    /// <summary>Startup check: every default must be one of the allowed choices.</summary>
+    /// <summary>
+    /// The oldest Consul the hardened agent configuration is valid for: <c>acl.tokens.dns</c> and
+    /// <c>tls.defaults</c>/<c>tls.internal_rpc</c> are read from 1.17 on.
+    /// </summary>
+    public static readonly Version MinimumConsulVersion = new(1, 17, 0);
+
+    /// <summary>Startup check: every default must be one of the allowed choices, and every version new enough.</summary>
     public IEnumerable<string> Problems()
     {
         if (Regions.Count == 0) yield return "Provisioning:Catalog:Regions is empty.";
@@ -41,5 +48,12 @@ public sealed class ProvisioningCatalog
         if (!InstanceTypes.Contains(DefaultServerInstanceType)) yield return $"DefaultServerInstanceType '{DefaultServerInstanceType}' is not in InstanceTypes.";
         if (!InstanceTypes.Contains(DefaultClientInstanceType)) yield return $"DefaultClientInstanceType '{DefaultClientInstanceType}' is not in InstanceTypes.";
         if (!ConsulVersions.Contains(DefaultConsulVersion)) yield return $"DefaultConsulVersion '{DefaultConsulVersion}' is not in ConsulVersions.";
+        foreach (var version in ConsulVersions)
+        {
+            if (!Version.TryParse(version, out var parsed) || parsed.Build < 0 || parsed.Revision >= 0)
+                yield return $"ConsulVersions: '{version}' is not a release number such as 2.1.0.";
+            else if (parsed < MinimumConsulVersion)
+                yield return $"ConsulVersions: {version} is older than {MinimumConsulVersion}, the oldest Consul the hardened agent configuration supports.";
+        }
     }
 }

@@ -12,6 +12,9 @@ namespace Provisioning.Consul;
 public sealed record ConsulAgentConfig
 {
     public required string Datacenter { get; init; }
+
+    /// <summary>Where ACLs are authoritative; the same on every agent of the cluster.</summary>
+    public required string PrimaryDatacenter { get; init; }
     public required string NodeName { get; init; }
     public string DataDir { get; init; } = ConsulPaths.DataDir;
     public required string BindAddr { get; init; }
@@ -28,6 +31,13 @@ public sealed record ConsulAgentConfig
     public bool LeaveOnTerminate { get; init; } = true;
     public ConsulPerformance Performance { get; init; } = new(1);
     public ConsulAutopilot? Autopilot { get; init; }
+
+    /// <summary>Plain HTTP off, HTTPS on: the API is only ever reached over TLS.</summary>
+    public ConsulPorts Ports { get; init; } = new(Http: -1, Https: 8501);
+
+    public required ConsulAcl Acl { get; init; }
+    public required ConsulTls Tls { get; init; }
+    public required ConsulAutoEncrypt AutoEncrypt { get; init; }
     public string LogFile { get; init; } = ConsulPaths.LogDir + "/";
     public string LogLevel { get; init; } = "INFO";
 
@@ -44,7 +54,38 @@ public sealed record ConsulAgentConfig
 }
 
 /// <summary>Per-listener bind addresses; each may be a space-separated list.</summary>
-public sealed record ConsulAddresses(string Http);
+public sealed record ConsulAddresses(string Https);
+
+/// <summary>-1 disables a listener.</summary>
+public sealed record ConsulPorts(int Http, int Https);
+
+/// <summary>ACLs, default deny (consul-topology.md, "ACLs, default deny").</summary>
+public sealed record ConsulAcl(
+    bool Enabled,
+    string DefaultPolicy,
+    string DownPolicy,
+    bool EnableTokenPersistence,
+    bool? EnableTokenReplication,
+    ConsulAclTokens Tokens);
+
+/// <summary>The tokens an agent starts with; unset ones are left out.</summary>
+public sealed record ConsulAclTokens(
+    string? InitialManagement = null,
+    string? Agent = null,
+    string? Replication = null,
+    string? Dns = null);
+
+/// <summary>The <c>tls</c> stanza: defaults for every listener, then per-interface overrides.</summary>
+public sealed record ConsulTls(ConsulTlsDefaults Defaults, ConsulTlsInternalRpc InternalRpc, ConsulTlsHttps? Https);
+
+public sealed record ConsulTlsDefaults(string CaFile, string? CertFile, string? KeyFile, bool VerifyOutgoing);
+
+public sealed record ConsulTlsInternalRpc(bool? VerifyIncoming, bool VerifyServerHostname);
+
+public sealed record ConsulTlsHttps(bool VerifyIncoming);
+
+/// <summary>Servers hand clients their certificates (<c>allow_tls</c>); clients ask for one (<c>tls</c>).</summary>
+public sealed record ConsulAutoEncrypt(bool? AllowTls = null, bool? Tls = null);
 
 public sealed record ConsulUiConfig(bool Enabled);
 
@@ -62,6 +103,13 @@ public static class ConsulPaths
         ConfigFile = ConfigDir + "/consul.json",
         DataDir = "/opt/consul/data",
         LogDir = "/var/log/consul",
+        TlsDir = ConfigDir + "/tls",
+        CaCertificate = TlsDir + "/ca.pem",
+        ServerCertificate = TlsDir + "/server.pem",
+        ServerKey = TlsDir + "/server-key.pem",
+        CliTrustBundle = TlsDir + "/cli-ca-bundle.pem",
+        CliEnvironment = "/etc/profile.d/consul.sh",
+        AclBootstrapDir = "/etc/consul-acl",
         BootLog = "/var/log/user-data.log",
         SystemLog = "/var/log/messages";
 }

@@ -35,11 +35,12 @@ internal sealed partial class PulumiWorkspace(PulumiCli cli, string stack)
         failure = PulumiFailure.Classify("config set",
             await cli.RunAsync(Directory, stack, ["config", "set", "aws:region", "--plaintext"], plan.Spec.Region, cancellationToken), null);
         // One key at a time, as the Automation API does; RunAsync never logs the value.
-        foreach (var (key, value, secret) in secrets.StackConfig())
+        foreach (var parameter in ClusterParameters.All)
         {
             if (failure.Kind != PulumiFailureKind.None) return failure;
-            failure = PulumiFailure.Classify("config set",
-                await cli.RunAsync(Directory, stack, ["config", "set", key, secret ? "--secret" : "--plaintext"], value, cancellationToken), null);
+            failure = PulumiFailure.Classify("config set", await cli.RunAsync(Directory, stack,
+                ["config", "set", parameter.ConfigKey, parameter.Secure ? "--secret" : "--plaintext"],
+                secrets.ConfigValue(parameter.ConfigKey), cancellationToken), null);
         }
         return failure;
     }

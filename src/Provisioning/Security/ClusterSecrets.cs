@@ -38,21 +38,19 @@ public sealed record ClusterSecrets(
     public IReadOnlyList<string> Confidential =>
         [GossipKey, CaKeyPem, ManagementToken, AgentToken, ReplicationToken, DnsToken, HealthToken, .. PemBody(CaKeyPem)];
 
-    /// <summary>
-    /// The stack configuration the program declares, in order: key, value, and whether Pulumi must
-    /// encrypt it. The CA certificate is public, so it travels as plain configuration.
-    /// </summary>
-    public IReadOnlyList<(string Key, string Value, bool Secret)> StackConfig() =>
-    [
-        (SecretConfig.GossipKey, GossipKey, true),
-        (SecretConfig.CaCertificate, CaCertificatePem, false),
-        (SecretConfig.CaKey, CaKeyPem, true),
-        (SecretConfig.ManagementToken, ManagementToken, true),
-        (SecretConfig.AgentToken, AgentToken, true),
-        (SecretConfig.ReplicationToken, ReplicationToken, true),
-        (SecretConfig.DnsToken, DnsToken, true),
-        (SecretConfig.HealthToken, HealthToken, true),
-    ];
+    /// <summary>The value of a stack configuration key (<see cref="SecretConfig"/>).</summary>
+    public string ConfigValue(string configKey) => configKey switch
+    {
+        SecretConfig.GossipKey => GossipKey,
+        SecretConfig.CaCertificate => CaCertificatePem,
+        SecretConfig.CaKey => CaKeyPem,
+        SecretConfig.ManagementToken => ManagementToken,
+        SecretConfig.AgentToken => AgentToken,
+        SecretConfig.ReplicationToken => ReplicationToken,
+        SecretConfig.DnsToken => DnsToken,
+        SecretConfig.HealthToken => HealthToken,
+        _ => throw new ArgumentOutOfRangeException(nameof(configKey), configKey, "Not a configuration key of the cluster's secrets."),
+    };
 
     /// <summary>A Consul ACL SecretID: Consul expects a UUID, and v4 is random.</summary>
     private static string Token() => Guid.NewGuid().ToString();

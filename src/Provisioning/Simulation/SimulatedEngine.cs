@@ -35,7 +35,7 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
                 return null;
             }
             await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "create", $"Creating {resource.Name} ({resource.TypeName})"), CancellationToken.None);
-            var failure = await SimulateCreateAsync(plan, resource, context, token);
+            var failure = await SimulateCreateAsync(plan, resource, context, sink, token);
             if (failure is not null)
             {
                 await sink.EmitAsync(EngineEvent.Failed(resource.Name, resource.Type, "create", failure), CancellationToken.None);
@@ -106,7 +106,8 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
 
     private const string Interrupted = "\0interrupted";
 
-    private async Task<string?> SimulateCreateAsync(TopologyPlan plan, PlannedResource resource, DeploymentContext context, CancellationToken token)
+    private async Task<string?> SimulateCreateAsync(
+        TopologyPlan plan, PlannedResource resource, DeploymentContext context, IDeploymentEventSink sink, CancellationToken token)
     {
         var latency = SimulatedCloud.CreateLatency(resource.TypeName);
         if (context.Faults?.FailResource == resource.Name)
@@ -116,10 +117,18 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
             ?? (resource.Name.StartsWith("serverGroup", StringComparison.Ordinal) ? plan.Spec.AvailabilityZones[resource.Name[^1] - 'A'] : null);
         if (zone is not null && options.DownZones.Contains(zone))
             return await DelayAsync(latency * 4, token)
-                ? $"waiting for Auto Scaling Group ({resource.Name}) capacity satisfied: timeout while waiting for state to become 'ok' (last state: 'want exactly {plan.Spec.ServersPerAz} healthy instance(s) in Auto Scaling Group, have 0', timeout: 10m0s). Availability Zone {zone} is not responding (simulated outage)."
+                ? $"waiting for Auto Scaling Group ({resource.Name}) capacity satisfied: timeout while waiting for state to become 'ok' (last state: 'want exactly {plan.Spec.ServersPerAz} healthy instance(s) in Auto Scaling Group, have 0', timeout: {TopologyPlanBuilder.BootHeartbeatSeconds / 60 + 10}m0s). Availability Zone {zone} is not responding (simulated outage): no instance completed lifecycle hook {TopologyPlanBuilder.BootLifecycleHook}, so each was abandoned."
                 : Interrupted;
 
-        return await DelayAsync(latency, token) ? null : Interrupted;
+        if (resource.TypeName != "Group") return await DelayAsync(latency, token) ? null : Interrupted;
+        var done = 0.0;
+        foreach (var (at, message) in SimulatedBoot.Stages(plan, resource))
+        {
+            if (!await DelayAsync(latency * (at - done), token)) return Interrupted;
+            done = at;
+            await sink.EmitAsync(EngineEvent.Diagnostic(message), CancellationToken.None);
+        }
+        return null;
     }
 
     /// <summary>Waits a scaled, slightly jittered latency; false if cancelled first.</summary>

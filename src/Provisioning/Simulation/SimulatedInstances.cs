@@ -31,9 +31,8 @@ internal static class SimulatedInstances
     private static JsonObject Instance(Clusters.ZoneSubnet subnet, uint offset) => new()
     {
         ["instanceId"] = "i-" + RandomNumberGenerator.GetHexString(17, lowercase: true),
+        // Nodes are private: they have no public address, as in the real plan.
         ["privateIp"] = subnet.Cidr.Address(offset),
-        // 203.0.113.0/24 is reserved for documentation: plainly not a real address.
-        ["publicIp"] = $"203.0.113.{RandomNumberGenerator.GetInt32(1, 255)}",
         ["availabilityZone"] = subnet.AvailabilityZone,
     };
 
@@ -55,8 +54,9 @@ internal static class SimulatedInstances
         outputs["servers"] = servers;
         outputs["clients"] = InstancesOf(state, TopologyPlanBuilder.ClientGroup);
         outputs["wanMembers"] = wan;
+        // The UI is reachable from the admin range only, over HTTPS on the servers' private addresses.
         if (plan.Spec.AdminCidr is not null && servers[plan.Spec.AzA] is JsonArray { Count: > 0 } first)
-            outputs["uiUrl"] = $"http://{first[0]!["publicIp"]}:8500/ui/";
+            outputs["uiUrl"] = $"https://{first[0]!["privateIp"]}:{Topology.SecurityRules.HttpsPort}/ui/";
         if (servers[plan.Spec.AzA] is JsonArray { Count: > 0 } serversA)
             outputs["dnsExamples"] = new JsonArray(
                 $"{serversA[0]!["instanceId"]}.node.{plan.Spec.AzA}.consul",

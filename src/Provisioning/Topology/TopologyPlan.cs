@@ -32,9 +32,6 @@ public sealed record TopologyPlan(
     IReadOnlyDictionary<string, object?> Outputs,
     IReadOnlyDictionary<string, string> BootScripts)
 {
-    /// <summary>The stack configuration key holding the gossip encryption key (set as a secret).</summary>
-    public const string GossipKeyConfig = "gossipKey";
-
     public PlannedResource this[string name] => Resources.First(r => r.Name == name);
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed class ClusterChangeApiTests : PortalApiTest
         await ReadyClusterAsync("grow");
         var etag = (await Http.GetAsync("/api/v1/clusters/grow", Ct)).Headers.ETag!.Tag;
 
-        var response = await PatchAsync("/api/v1/clusters/grow", """{"clientCount":9,"consulVersion":"1.21.5"}""", etag);
+        var response = await PatchAsync("/api/v1/clusters/grow", """{"clientCount":9,"consulVersion":"2.0.4"}""", etag);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.NotNull(response.Headers.ETag);
@@ -26,7 +26,7 @@ public sealed class ClusterChangeApiTests : PortalApiTest
         Assert.Equal("succeeded", (string)(await Http.WaitForOperationAsync((string)body["operation"]!["id"]!))["state"]!);
         var cluster = await Http.GetJsonAsync("/api/v1/clusters/grow");
         Assert.Equal(9, (int)cluster["spec"]!["clientCount"]!);
-        Assert.Equal("1.21.5", (string)cluster["spec"]!["consulVersion"]!);
+        Assert.Equal("2.0.4", (string)cluster["spec"]!["consulVersion"]!);
         Assert.Equal("ready", (string)cluster["status"]!);
     }
 

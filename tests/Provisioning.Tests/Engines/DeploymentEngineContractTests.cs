@@ -1,3 +1,4 @@
+using Provisioning.Consul;
 using Provisioning.Engines;
 using Provisioning.Security;
 using Provisioning.Tests.Support;
@@ -60,7 +61,7 @@ public abstract class DeploymentEngineContractTests
     {
         var plan = Plans.Build();
         var sink = new RecordingSink();
-        const string failing = TopologyPlanBuilder.InstanceProfile;
+        var failing = TopologyPlanBuilder.InstanceProfile(ConsulRole.Server);
 
         var result = await CreateEngine(new(FailResource: failing)).UpAsync(plan, Context("fail", failResource: failing), sink, Token);
 
@@ -74,7 +75,7 @@ public abstract class DeploymentEngineContractTests
         // Nothing that needs the failed resource was attempted.
         var started = sink.Names(EngineEventType.ResourceStarted);
         Assert.DoesNotContain(TopologyPlanBuilder.ServerLaunchTemplate, started);
-        Assert.DoesNotContain(TopologyPlanBuilder.ClientGroup, started);
+        Assert.DoesNotContain(TopologyPlanBuilder.ServerGroup(0), started);
     }
 
     [Fact]

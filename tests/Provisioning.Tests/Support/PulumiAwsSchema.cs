@@ -176,12 +176,18 @@ internal sealed class PulumiAwsSchema
                     Problem(path, $"required property '{property.Name}' is missing");
         }
 
+        /// <summary>Text the provider passes on as it is: it must already be base64 (user data the plan gzipped, for one).</summary>
+        private static bool IsBase64Literal(YamlNode node) =>
+            node is YamlScalarNode { Value: { Length: > 0 } text } && !text.Contains("${", StringComparison.Ordinal)
+            && text.Length % 4 == 0 && Convert.TryFromBase64String(text, new byte[text.Length], out _);
+
         private void CheckValue(string path, YamlNode node, string type, JsonElement? property)
         {
             var alternatives = property?.TryGetProperty("oneOf", out var oneOf) == true
                 ? oneOf.EnumerateArray().Select(a => a.GetString()!).ToList()
                 : [type];
-            if (Flag(property, "base64") && !IsFunction(node, "fn::toBase64")) Problem(path, "a base64 input must be given through fn::toBase64");
+            if (Flag(property, "base64") && !IsFunction(node, "fn::toBase64") && !IsBase64Literal(node))
+                Problem(path, "a base64 input must be given through fn::toBase64 or as base64 text");
             if (Flag(property, "secret") && !IsFunction(node, "fn::secret")) Problem(path, "a secret input must be wrapped in fn::secret");
 
             if (node is YamlMappingNode { Children.Count: 1 } fn && Scalar(fn.Children.Single().Key) is var function && function.StartsWith("fn::", StringComparison.Ordinal))

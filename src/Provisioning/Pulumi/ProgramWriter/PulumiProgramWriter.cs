@@ -40,11 +40,21 @@ public static partial class PulumiProgramWriter
         return yaml.EndsWith("...\n", StringComparison.Ordinal) ? yaml[..^4] : yaml;
     }
 
-    /// <summary>The gossip key is declared, never given: the engine sets it with <c>config set --secret</c>.</summary>
-    private static YamlMappingNode Config() => new()
+    /// <summary>
+    /// The cluster's secrets are declared, never given: the engine sets them with <c>config set --secret</c>,
+    /// so the program holds none of them. The CA certificate is public and set as plain configuration.
+    /// </summary>
+    private static YamlMappingNode Config()
     {
-        { TopologyPlan.GossipKeyConfig, new YamlMappingNode { { "type", Text("string") }, { "secret", Bool(true) } } },
-    };
+        var config = new YamlMappingNode();
+        foreach (var parameter in ClusterParameters.All)
+        {
+            var declaration = new YamlMappingNode { { "type", Text("string") } };
+            if (parameter.Secure) declaration.Add("secret", Bool(true));
+            config.Add(parameter.ConfigKey, declaration);
+        }
+        return config;
+    }
 
     private static YamlMappingNode Variables(TopologyPlan plan)
     {
