@@ -148,6 +148,94 @@ public partial class BootScriptTests
     }
 
     [Fact]
+    public void Render_Server_SignsItsOwnCertificateAtBootAndShredsTheCaKey()
+    {
+        var script = BootScript.Render(Spec, Network, ConsulRole.Server);
+
+        Assert.Contains("tls cert create -server -dc \"${AZ}\" -domain consul", script);
+        Assert.Contains("-additional-ipaddress \"${PRIVATE_IP}\"", script);
+        Assert.Contains("install -o consul -g consul -m 0600 \"${CERT_DIR}/${AZ}-server-consul-0-key.pem\" /etc/consul.d/tls/server-key.pem", script);
+        Assert.True(script.IndexOf("shred -u \"${CERT_DIR}/ca-key.pem\"", StringComparison.Ordinal) > script.IndexOf("tls cert create", StringComparison.Ordinal));
+        // The CA key goes straight from SSM into a private file, never into a shell variable.
+        Assert.Contains("(umask 077 && parameter '/consul/alpha/tls/ca-key' > \"${CERT_DIR}/ca-key.pem\")", script);
+        Assert.Contains("export CONSUL_CACERT=/etc/consul.d/tls/ca.pem", script);
+    }
+
+    [Fact]
+    public void Render_Client_TrustsTheCertificateAutoEncryptGaveItsOwnApiBesideTheClusterCa()
+    {
+        var script = BootScript.Render(Spec, Network, ConsulRole.Client);
+
+        Assert.DoesNotContain("tls cert create", script);
+        Assert.DoesNotContain("ca-key", script);
+        Assert.Contains("/v1/agent/connect/ca/roots", script);
+        Assert.Contains("export CONSUL_CACERT=/etc/consul.d/tls/cli-ca-bundle.pem", script);
+        Assert.Contains("export CONSUL_HTTP_ADDR=https://127.0.0.1:8501", script);
+    }
+
+    [Fact]
+    public void Render_Server_BootstrapsAclsOnlyInThePrimaryDatacenterWithEveryPolicyAndToken()
+    {
+        var script = BootScript.Render(Spec, Network, ConsulRole.Server);
+
+        Assert.Contains("if [[ \"${AZ}\" == 'eu-west-1a' ]]; then", script);
+        Assert.Contains("Type=oneshot", script);
+        Assert.Contains("Restart=on-failure", script);
+        Assert.Contains("systemctl enable consul-acl-bootstrap", script);
+        foreach (var policy in ConsulAclPolicies.All)
+        {
+            Assert.Contains($"ensure_policy {policy.Name} '{policy.Description}'", script);
+            Assert.Contains($"ensure_token {policy.Name} \"${{{policy.TokenVariable}}}\"", script);
+            Assert.Contains(policy.Rules.TrimEnd(), script);
+        }
+        // Idempotent: what exists counts as done, and a lost race with another server too.
+        Assert.Contains("consul acl token read -self", script);
+        Assert.Contains("consul acl policy read -name", script);
+        Assert.Contains("consul acl token create -secret", script);
+        // The bootstrap waits for a leader and lets systemd retry.
+        Assert.Contains("/v1/status/leader", script);
+        Assert.DoesNotContain("consul-acl-bootstrap", BootScript.Render(Spec, Network, ConsulRole.Client));
+    }
+
+    [Theory]
+    [InlineData(ConsulRole.Server)]
+    [InlineData(ConsulRole.Client)]
+    public void Render_EitherRole_ProvesItsBootThenCompletesTheLifecycleActionAndAbandonsOnAnyFailure(ConsulRole role)
+    {
+        var script = BootScript.Render(Spec, Network, role);
+
+        Assert.Contains("systemctl is-active --quiet consul", script);
+        Assert.Contains("members -status=alive", script);
+        Assert.Contains("getent hosts consul.service.consul", script);
+        Assert.Contains("dig +short +time=2 +tries=1 consul.service.consul", script);
+        Assert.Equal(role == ConsulRole.Server, script.Contains("has no leader yet", StringComparison.Ordinal));
+        Assert.Contains("--lifecycle-hook-name 'consul-boot'", script);
+        Assert.Contains("complete_lifecycle CONTINUE", script);
+        Assert.Contains("complete_lifecycle ABANDON", script);
+        Assert.Contains("trap on_exit EXIT", script);
+        // The self-test asks only about this node's own datacenter: never the WAN, never the other zone.
+        var selfTest = script[script.IndexOf("self_test() {", StringComparison.Ordinal)..script.IndexOf("passed=false", StringComparison.Ordinal)];
+        Assert.DoesNotContain("-wan", selfTest);
+        Assert.DoesNotContain("eu-west-1b", selfTest);
+        var groups = role == ConsulRole.Server ? new[] { "alpha-server-eu-west-1a", "alpha-server-eu-west-1b" } : ["alpha-client"];
+        Assert.All(groups, g => Assert.Contains($"ASG_NAME='{g}'", script));
+    }
+
+    [Theory]
+    [InlineData(ConsulRole.Server)]
+    [InlineData(ConsulRole.Client)]
+    public void Render_EitherRole_RoutesConsulDnsThroughTheStubResolverWithoutSsh(ConsulRole role)
+    {
+        var script = BootScript.Render(Spec, Network, role);
+
+        Assert.Contains("Domains=~consul", script);
+        Assert.Contains("ln -sf /run/systemd/resolve/stub-resolv.conf /etc/resolv.conf", script);
+        Assert.DoesNotContain("sshd", script);
+        Assert.DoesNotContain("authorized_keys", script);
+        Assert.DoesNotContain(":8500", script);
+    }
+
+    [Fact]
     public void Build_Plan_AgentConfigsAreExactlyWhatTheBootScriptsWrite()
     {
         var plan = TestSpecs.Plan(Spec);
