@@ -13,6 +13,7 @@ internal static class OpenApiDocumentation
 {
     public const string BearerScheme = "Bearer";
     private const string EventsOperationId = "GetOperationEvents";
+    private const string RevealOperationId = "RevealClusterManagementToken";
 
     public static IServiceCollection AddPortalOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(options =>
@@ -71,6 +72,23 @@ internal static class OpenApiDocumentation
                             Description = "Server-Sent Events: `id` = sequence, `event` = type, `data` = the event as JSON; "
                                 + "a comment every 15 s; the stream closes after the operation's final event. Resume with Last-Event-ID or ?after=.",
                         },
+                    };
+                }
+                // A revealed root credential must not be kept by any cache: say so where clients read the contract.
+                if (operation.OperationId == RevealOperationId && operation.Responses?["200"] is OpenApiResponse revealed)
+                {
+                    revealed.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                    revealed.Headers["Cache-Control"] = new OpenApiHeader
+                    {
+                        Description = "Always `no-store`: the token must not be kept by a browser or proxy cache.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                        Example = JsonValue.Create("no-store"),
+                    };
+                    revealed.Headers["Pragma"] = new OpenApiHeader
+                    {
+                        Description = "Always `no-cache`, for HTTP/1.0 caches.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                        Example = JsonValue.Create("no-cache"),
                     };
                 }
                 if (Examples.TryGetValue(operation.OperationId ?? "", out var example)
