@@ -25,9 +25,7 @@ public sealed class ClusterConnectTests(BrowserFixture browser)
         var page = session.Page;
         var stored = await session.Portal.SecretsOfAsync(Cluster);
 
-        await session.SignInAsync(Alice, Password);
-        await session.OpenAsync($"/clusters/{Cluster}");
-        await Expect(session.Status).ToHaveTextAsync("ready");
+        await OpenClusterAsync(session, Alice);
         var commands = page.GetByTestId("connect-commands");
         await Expect(commands).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"CONSUL_HTTP_ADDR=https://10\.\d+\.\d+\.\d+:8501"));
         await Expect(commands).ToContainTextAsync($"CONSUL_CACERT=consul-{Cluster}-ca.pem");
@@ -62,9 +60,7 @@ public sealed class ClusterConnectTests(BrowserFixture browser)
         var page = session.Page;
 
         // A plain member of the team sees the cluster and may download its CA, but is offered no reveal, and the API refuses one.
-        await session.SignInAsync(Carol, Password);
-        await session.OpenAsync($"/clusters/{Cluster}");
-        await Expect(session.Status).ToHaveTextAsync("ready");
+        await OpenClusterAsync(session, Carol);
         await Expect(page.GetByTestId("download-ca")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("reveal-token")).ToHaveCountAsync(0);
         await session.ScreenshotAsync("member-no-reveal");
@@ -82,6 +78,13 @@ public sealed class ClusterConnectTests(BrowserFixture browser)
         await session.ScreenshotAsync("other-team-404");
         Assert.Equal(404, (await session.PostAsBrowserAsync(RevealPath)).Status);
         Assert.Equal(404, (await page.APIRequest.GetAsync($"/api/v1/clusters/{Cluster}/ca.pem")).Status);
+    }
+
+    private static async Task OpenClusterAsync(PortalSession session, string email)
+    {
+        await session.SignInAsync(email, Password);
+        await session.OpenAsync($"/clusters/{Cluster}");
+        await Expect(session.Status).ToHaveTextAsync("ready");
     }
 
     /// <summary>A signed-out browser and a ready team-a cluster; Alice owns team-a, Carol is a plain member, Bob is in team-b.</summary>

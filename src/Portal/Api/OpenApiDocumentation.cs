@@ -78,18 +78,8 @@ internal static class OpenApiDocumentation
                 if (operation.OperationId == RevealOperationId && operation.Responses?["200"] is OpenApiResponse revealed)
                 {
                     revealed.Headers ??= new Dictionary<string, IOpenApiHeader>();
-                    revealed.Headers["Cache-Control"] = new OpenApiHeader
-                    {
-                        Description = "Always `no-store`: the token must not be kept by a browser or proxy cache.",
-                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
-                        Example = JsonValue.Create("no-store"),
-                    };
-                    revealed.Headers["Pragma"] = new OpenApiHeader
-                    {
-                        Description = "Always `no-cache`, for HTTP/1.0 caches.",
-                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
-                        Example = JsonValue.Create("no-cache"),
-                    };
+                    revealed.Headers["Cache-Control"] = FixedHeader("no-store", "the token must not be kept by a browser or proxy cache");
+                    revealed.Headers["Pragma"] = FixedHeader("no-cache", "for HTTP/1.0 caches");
                 }
                 if (Examples.TryGetValue(operation.OperationId ?? "", out var example)
                     && operation.RequestBody?.Content is { } content)
@@ -97,6 +87,14 @@ internal static class OpenApiDocumentation
                 return Task.CompletedTask;
             });
         });
+
+    /// <summary>A response header that always has the same value.</summary>
+    private static OpenApiHeader FixedHeader(string value, string why) => new()
+    {
+        Description = $"Always `{value}`: {why}.",
+        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        Example = JsonValue.Create(value),
+    };
 
     private static readonly Dictionary<string, string> Examples = new()
     {
