@@ -26,23 +26,25 @@ public sealed class ClusterConnectTests(BrowserFixture browser)
         var stored = await session.Portal.SecretsOfAsync(Cluster);
 
         await OpenClusterAsync(session, Alice);
-        var commands = page.GetByTestId("connect-commands");
+        // A landmark named by its heading: assistive technology can jump to it.
+        var connect = page.GetByRole(AriaRole.Region, new() { Name = "Connect" });
+        var commands = connect.GetByTestId("connect-commands");
         await Expect(commands).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"CONSUL_HTTP_ADDR=https://10\.\d+\.\d+\.\d+:8501"));
         await Expect(commands).ToContainTextAsync($"CONSUL_CACERT=consul-{Cluster}-ca.pem");
-        await Expect(page.GetByTestId("ssm-command")).ToContainTextAsync("aws ssm start-session --target i-");
-        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("download-ca").ClickAsync());
+        await Expect(connect.GetByTestId("ssm-command")).ToContainTextAsync("aws ssm start-session --target i-");
+        var download = await page.RunAndWaitForDownloadAsync(() => connect.GetByTestId("download-ca").ClickAsync());
         Assert.Equal($"consul-{Cluster}-ca.pem", download.SuggestedFilename);
         using (var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(await download.PathAsync(), TestContext.Current.CancellationToken)))
             Assert.Contains($"CN=Consul CA {Cluster}", ca.Subject);
 
-        await page.GetByTestId("reveal-token").ClickAsync();
+        await connect.GetByTestId("reveal-token").ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
         await Expect(dialog).ToContainTextAsync("root credential");
         await Expect(dialog).ToContainTextAsync("audited");
         await session.ScreenshotAsync("confirm-reveal");
         await dialog.GetByTestId("confirm-reveal").ClickAsync();
 
-        await Expect(page.GetByTestId("management-token")).ToHaveValueAsync(stored.ManagementToken);
+        await Expect(connect.GetByRole(AriaRole.Textbox, new() { Name = "Management token" })).ToHaveValueAsync(stored.ManagementToken);
         await Expect(page.GetByTestId("root-credential-note")).ToContainTextAsync("root credential");
         await Expect(page.GetByTestId("reveal-token")).ToHaveCountAsync(0);
         await session.ScreenshotAsync("token-revealed");

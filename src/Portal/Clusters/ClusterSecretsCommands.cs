@@ -5,7 +5,7 @@ using Portal.Identity;
 
 namespace Portal.Clusters;
 
-/// <summary>The management token as revealed to its owners; <see cref="RevealedAt"/> is when the audit trail says it was.</summary>
+/// <summary>The management token as revealed to its owners; <see cref="RevealedAt"/> is the moment of the reveal its audit entry records.</summary>
 public sealed record ManagementTokenView(string Cluster, string ManagementToken, DateTimeOffset RevealedAt);
 
 /// <summary>
