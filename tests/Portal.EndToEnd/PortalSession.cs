@@ -109,6 +109,18 @@ public sealed partial class PortalSession : IAsyncDisposable
         await Expect(Page.GetByTestId("interactive")).ToBeAttachedAsync();
     }
 
+    /// <summary>
+    /// POSTs to the API as the signed-in browser would: with its cookie and the antiforgery header
+    /// a page script fetches first. The answer is Playwright's, for status and body.
+    /// </summary>
+    public async Task<IAPIResponse> PostAsBrowserAsync(string path)
+    {
+        var antiforgery = await (await Page.APIRequest.GetAsync("/api/v1/antiforgery")).JsonAsync();
+        var header = antiforgery!.Value.GetProperty("headerName").GetString()!;
+        var token = antiforgery.Value.GetProperty("token").GetString()!;
+        return await Page.APIRequest.PostAsync(path, new() { Headers = new Dictionary<string, string> { [header] = token } });
+    }
+
     /// <summary>Fills the create form with defaults except the name (and optionally a resource that fails), and submits it.</summary>
     public async Task SubmitCreateFormAsync(string name, string? failResource = null)
     {

@@ -13,6 +13,7 @@ internal static class OpenApiDocumentation
 {
     public const string BearerScheme = "Bearer";
     private const string EventsOperationId = "GetOperationEvents";
+    private const string RevealOperationId = "RevealClusterManagementToken";
 
     public static IServiceCollection AddPortalOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(options =>
@@ -73,12 +74,27 @@ internal static class OpenApiDocumentation
                         },
                     };
                 }
+                // A revealed root credential must not be kept by any cache: say so where clients read the contract.
+                if (operation.OperationId == RevealOperationId && operation.Responses?["200"] is OpenApiResponse revealed)
+                {
+                    revealed.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                    revealed.Headers["Cache-Control"] = FixedHeader("no-store", "the token must not be kept by a browser or proxy cache");
+                    revealed.Headers["Pragma"] = FixedHeader("no-cache", "for HTTP/1.0 caches");
+                }
                 if (Examples.TryGetValue(operation.OperationId ?? "", out var example)
                     && operation.RequestBody?.Content is { } content)
                     foreach (var media in content.Values) media.Example = JsonNode.Parse(example);
                 return Task.CompletedTask;
             });
         });
+
+    /// <summary>A response header that always has the same value.</summary>
+    private static OpenApiHeader FixedHeader(string value, string why) => new()
+    {
+        Description = $"Always `{value}`: {why}.",
+        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        Example = JsonValue.Create(value),
+    };
 
     private static readonly Dictionary<string, string> Examples = new()
     {

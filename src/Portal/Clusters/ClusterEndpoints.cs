@@ -38,6 +38,15 @@ public static class ClusterEndpoints
         clusters.MapGet("/{name}/program", ProgramAsync).WithName("GetClusterProgram")
             .WithSummary("The Pulumi YAML program that deploys the cluster (secrets appear only as references)")
             .Produces<string>(StatusCodes.Status200OK, "application/yaml").ProducesProblem(StatusCodes.Status404NotFound);
+        clusters.MapGet("/{name}/ca.pem", CaCertificateAsync).WithName("GetClusterCaCertificate")
+            .WithSummary("The cluster's CA certificate (public), for CONSUL_CACERT: every agent's TLS certificate chains to it")
+            .Produces<string>(StatusCodes.Status200OK, PemMediaType).ProducesProblem(StatusCodes.Status404NotFound);
+        clusters.MapPost("/{name}/secrets/management-token", RevealManagementTokenAsync).WithName("RevealClusterManagementToken")
+            .WithSummary("Reveal the cluster's Consul initial management token (its root credential); audited")
+            .WithDescription("Only owners of the cluster's team and admins; a token needs clusters:write. Every reveal, and every refused attempt, "
+                + "is recorded in the audit trail (never the value). The answer carries Cache-Control: no-store. A destroyed cluster answers 409.")
+            .RequireAuthorization(Policies.ClustersWrite)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 
@@ -125,6 +134,33 @@ public static class ClusterEndpoints
         if (await ClusterQueries.FindAsync(db, await http.CallerAsync(), name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
         http.Response.Headers.ContentDisposition = $"inline; filename=\"Pulumi.{cluster.Name}.yaml\"";
         return TypedResults.Text(ClusterProgram.Of(cluster).Yaml, "application/yaml");
+    }
+
+    private const string PemMediaType = "application/x-pem-file";
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> CaCertificateAsync(
+        string name, HttpContext http, ClusterSecretsCommands secrets, CancellationToken cancellationToken)
+    {
+        if (await secrets.CaCertificateAsync(await http.CallerAsync(), name, cancellationToken) is not { } ca) return ApiResults.NotFound($"No cluster named '{name}'.");
+        // Cluster names are DNS-style slugs, so the file name needs no quoting.
+        http.Response.Headers.ContentDisposition = $"attachment; filename={ClusterSecretsCommands.CaFileName(ca.Cluster)}";
+        return TypedResults.Text(ca.Pem, PemMediaType);
+    }
+
+    private static async Task<Results<Ok<ManagementTokenView>, ProblemHttpResult>> RevealManagementTokenAsync(
+        string name, HttpContext http, ClusterSecretsCommands secrets, CancellationToken cancellationToken)
+    {
+        var result = await secrets.RevealManagementTokenAsync(await http.CallerAsync(), name, cancellationToken);
+        // A root credential must not linger in a browser's or a proxy's cache, whatever the outcome.
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Pragma = "no-cache";
+        return result.Status switch
+        {
+            CommandStatus.Ok => TypedResults.Ok(result.Value),
+            CommandStatus.Forbidden => ApiResults.Forbidden(result.Message!),
+            CommandStatus.Conflict => ApiResults.Conflict(result),
+            _ => ApiResults.NotFound(result.Message!),
+        };
     }
 
     /// <summary>

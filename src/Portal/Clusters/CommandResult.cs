@@ -1,6 +1,6 @@
 namespace Portal.Clusters;
 
-public enum CommandStatus { Ok, Invalid, Conflict, NotFound }
+public enum CommandStatus { Ok, Invalid, Conflict, NotFound, Forbidden }
 
 /// <summary>
 /// The outcome of a command shared by the pages and the API. Failures carry what a person
@@ -18,4 +18,7 @@ public sealed record CommandResult<T>(
     public static CommandResult<T> Conflict(string message, IReadOnlyDictionary<string, string[]>? errors = null, Guid? blocking = null) =>
         new(CommandStatus.Conflict, Message: message, Errors: errors, BlockingOperationId: blocking);
     public static CommandResult<T> NotFound(string message) => new(CommandStatus.NotFound, Message: message);
+
+    /// <summary>The caller may see the target but not do this to it (e.g. a member where an owner is needed).</summary>
+    public static CommandResult<T> Forbidden(string message) => new(CommandStatus.Forbidden, Message: message);
 }

@@ -43,6 +43,13 @@ public sealed record Caller(
         return new Caller(userId, principal.Identity?.Name ?? userId, isAdmin, teams.ToHashSet(), scopes.ToHashSet(), tokenId, client);
     }
 
+    /// <summary>Whether the database holds the person in the admin role now, whatever a cookie issued at sign-in says.</summary>
+    public static Task<bool> IsAdminAsync(PortalDbContext db, string userId, CancellationToken cancellationToken) =>
+        (from ur in db.UserRoles
+         join r in db.Roles on ur.RoleId equals r.Id
+         where ur.UserId == userId && r.Name == PortalClaims.AdminRole
+         select ur).AnyAsync(cancellationToken);
+
     public static async Task<Caller?> FromAsync(HttpContext http, PortalDbContext db) =>
         await FromAsync(http.User, ClientInfo.From(http), db, http.RequestAborted);
 }

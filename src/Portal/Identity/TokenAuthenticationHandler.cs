@@ -39,10 +39,7 @@ internal sealed class TokenAuthenticationHandler(
             await db.PersonalAccessTokens.Where(t => t.Id == token.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
 
-        var isAdmin = await (from ur in db.UserRoles
-                             join r in db.Roles on ur.RoleId equals r.Id
-                             where ur.UserId == token.UserId && r.Name == PortalClaims.AdminRole
-                             select ur).AnyAsync(Context.RequestAborted);
+        var isAdmin = await Caller.IsAdminAsync(db, token.UserId, Context.RequestAborted);
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, token.UserId),

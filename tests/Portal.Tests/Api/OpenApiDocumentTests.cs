@@ -45,6 +45,11 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
         Assert.NotNull(document["paths"]!["/api/v1/clusters/{name}"]!["patch"]!["responses"]!["412"]);
         Assert.Contains(document["paths"]!["/api/v1/clusters"]!["post"]!["parameters"]!.AsArray(), p => (string)p!["name"]! == "Idempotency-Key");
         Assert.NotNull(document["paths"]!["/api/v1/clusters"]!["post"]!["requestBody"]!["content"]!["application/json"]!["example"]);
+        var reveal = document["paths"]!["/api/v1/clusters/{name}/secrets/management-token"]!["post"]!["responses"]!;
+        Assert.Equal("no-store", (string)reveal["200"]!["headers"]!["Cache-Control"]!["example"]!);
+        Assert.NotNull(reveal["200"]!["content"]!["application/json"]!["schema"]);
+        Assert.NotNull(reveal["409"]);
+        Assert.NotNull(document["paths"]!["/api/v1/clusters/{name}/ca.pem"]!["get"]!["responses"]!["200"]!["content"]!["application/x-pem-file"]);
     }
 
     [Fact]

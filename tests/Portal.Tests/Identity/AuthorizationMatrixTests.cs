@@ -25,6 +25,9 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ("GET", "/api/v1/clusters/alpha", "U N A A A A F U U"),
         ("GET", "/api/v1/clusters/alpha/operations", "U N A A A A F U U"),
         ("GET", "/api/v1/clusters/alpha/program", "U N A A A A F U U"),
+        ("GET", "/api/v1/clusters/alpha/ca.pem", "U N A A A A F U U"),
+        // The root credential: owners and admins only, and a token needs clusters:write.
+        ("POST", "/api/v1/clusters/alpha/secrets/management-token", "U N 200 200 F 200 F U U"),
         ("GET", "/api/v1/clusters", "U A A A A A F U U"),
         ("GET", "/api/v1/operations", "U A A A A A F U U"),
         ("GET", "/api/v1/operations/{op}", "U N A A A A F U U"),
