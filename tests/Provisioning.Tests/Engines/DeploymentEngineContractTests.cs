@@ -131,6 +131,15 @@ public abstract class DeploymentEngineContractTests
         Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
         Assert.Equal(plan.Resources.Select(r => r.Name).Order(), sink.Names(EngineEventType.ResourceSucceeded, "delete").Order());
         Assert.Empty(await ResourcesLeftAsync("destroy"));
+        // What costs money or holds secrets after a cluster is gone goes too: NAT gateways and their
+        // addresses, the KMS key (AWS schedules its deletion) and every secret parameter.
+        var deletedTypes = sink.Events.Where(e => e.Type == EngineEventType.ResourceSucceeded && e.Resource!.Op == "delete")
+            .GroupBy(e => e.Resource!.Type.Split(':')[^1]).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(2, deletedTypes["NatGateway"]);
+        Assert.Equal(2, deletedTypes["Eip"]);
+        Assert.Equal(1, deletedTypes["Key"]);
+        Assert.Equal(1, deletedTypes["Alias"]);
+        Assert.Equal(8, deletedTypes["Parameter"]);
     }
 
     [Fact]
