@@ -35,6 +35,28 @@ public partial class BootScriptTests
         }
     }
 
+    /// <summary>The script the boot script writes for systemd to run is a program too: it gets the same lint.</summary>
+    [Fact]
+    public async Task Render_Server_EmbeddedAclBootstrapScriptPassesShellcheck()
+    {
+        var shellcheck = ExternalTool.Require("shellcheck");
+        var script = BootScript.Render(Spec, Network, ConsulRole.Server);
+        var bootstrap = EmbeddedBootstrap().Match(script);
+        Assert.True(bootstrap.Success);
+        var path = Path.Combine(Path.GetTempPath(), $"portal-acl-bootstrap-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(path, bootstrap.Groups["script"].Value, TestContext.Current.CancellationToken);
+        try
+        {
+            var (exitCode, output) = await ExternalTool.RunAsync(shellcheck, ["--shell=bash", "--severity=style", "--format=gcc", path], TestContext.Current.CancellationToken);
+
+            Assert.True(exitCode == 0, output);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Theory]
     [InlineData(ConsulRole.Server)]
     [InlineData(ConsulRole.Client)]
@@ -230,6 +252,11 @@ public partial class BootScriptTests
 
         Assert.Contains("Domains=~consul", script);
         Assert.Contains("ln -sf /run/systemd/resolve/stub-resolv.conf /etc/resolv.conf", script);
+        // systemd-resolved runs as its own user: its drop-in is written after the secrets' umask is lifted.
+        var restored = script.IndexOf("umask 022", StringComparison.Ordinal);
+        Assert.InRange(restored, script.IndexOf("chmod 0640 /etc/consul.d/consul.json", StringComparison.Ordinal), script.IndexOf("resolved.conf.d/consul.conf", StringComparison.Ordinal));
+        // Operators read the CA through the CLI environment; only the files with secrets are closed.
+        Assert.Contains("install -d -o consul -g consul -m 0755 /etc/consul.d /etc/consul.d/tls", script);
         Assert.DoesNotContain("sshd", script);
         Assert.DoesNotContain("authorized_keys", script);
         Assert.DoesNotContain(":8500", script);
@@ -253,6 +280,9 @@ public partial class BootScriptTests
         ConsulHeredoc().Matches(script).ToDictionary(
             m => m.Groups["zone"].Value,
             m => JsonNode.Parse(m.Groups["json"].Value)!.AsObject());
+
+    [GeneratedRegex(@"<<'BOOTSTRAP'\n(?<script>.*?)\nBOOTSTRAP\n", RegexOptions.Singleline)]
+    private static partial Regex EmbeddedBootstrap();
 
     [GeneratedRegex(@"^  (?<zone>[a-z0-9-]+)\)\n    cat > /etc/consul\.d/consul\.json <<CONSUL\n(?<json>.*?)\nCONSUL\n", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex ConsulHeredoc();

@@ -37,7 +37,7 @@ public class SimulatedEngineTests
         Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
         var steps = sink.Events.Where(e => e.Type == EngineEventType.Diagnostic).Select(e => e.Message).ToList();
         Assert.Contains(steps, m => m.StartsWith("eu-west-1a: ACL bootstrap created the policies consul-agent, consul-replication, consul-dns, consul-health", StringComparison.Ordinal));
-        Assert.Contains(steps, m => m.StartsWith("eu-west-1b: ACL replication of policies and tokens from the primary datacenter eu-west-1a", StringComparison.Ordinal));
+        Assert.Contains(steps, m => m.StartsWith("eu-west-1b: ACL replication of policies and tokens from the primary datacenter eu-west-1a started", StringComparison.Ordinal));
         foreach (var group in new[] { "serverGroupA", "serverGroupB", "clientGroup" })
         {
             Assert.Contains(steps, m => m.StartsWith($"{group}: every instance passed its boot self-test", StringComparison.Ordinal) && m.Contains("CONTINUE"));

@@ -110,7 +110,10 @@ public static class BootScript
             unzip -o "${DOWNLOAD_DIR}/${CONSUL_ZIP}" consul -d {{ConsulPaths.BinaryDir}}
             rm -rf "${DOWNLOAD_DIR}"
             id consul >/dev/null 2>&1 || useradd --system --home-dir {{ConsulPaths.ConfigDir}} --shell /sbin/nologin consul
-            install -d -o consul -g consul -m 0750 {{ConsulPaths.ConfigDir}} {{ConsulPaths.TlsDir}} {{ConsulPaths.DataDir}} {{ConsulPaths.LogDir}}
+            # The configuration and TLS folders are readable by operators (the CA and certificates are public); the
+            # files holding secrets (the agent configuration, the server key) are not.
+            install -d -o consul -g consul -m 0755 {{ConsulPaths.ConfigDir}} {{ConsulPaths.TlsDir}}
+            install -d -o consul -g consul -m 0750 {{ConsulPaths.DataDir}} {{ConsulPaths.LogDir}}
             {{ConsulPaths.Binary}} version
 
             {{Steps[3]}}
@@ -191,6 +194,8 @@ public static class BootScript
             unset GOSSIP_KEY
             chown consul:consul {{ConsulPaths.ConfigFile}}
             chmod 0640 {{ConsulPaths.ConfigFile}}
+            # Back to the usual mask: systemd-resolved, which runs as its own user, must read its drop-in below.
+            umask 022
             {{ConsulPaths.Binary}} validate {{ConsulPaths.ConfigDir}}
 
             {{Steps[7]}} through systemd-resolved
@@ -395,7 +400,10 @@ public static class BootScript
 
             """);
         foreach (var policy in ConsulAclPolicies.All)
+        {
+            if (policy.Description.Contains('\'')) throw new InvalidOperationException($"The description of policy {policy.Name} cannot be quoted for the shell.");
             text.Append($"ensure_policy {policy.Name} '{policy.Description}'\n");
+        }
         foreach (var policy in ConsulAclPolicies.All)
             text.Append($"ensure_token {policy.Name} \"${{{policy.TokenVariable}}}\"\n");
         text.Append($$"""

@@ -1,6 +1,7 @@
 namespace Provisioning.Consul;
 
 /// <summary>An ACL policy the bootstrap creates, and the pre-generated token that carries it.</summary>
+/// <param name="Description">Goes into the bootstrap script in single quotes: no apostrophe.</param>
 /// <param name="TokenVariable">The boot script's variable holding the token's SecretID.</param>
 public sealed record ConsulAclPolicy(string Name, string Description, string Rules, string TokenVariable);
 
@@ -50,7 +51,7 @@ public static class ConsulAclPolicies
 
     /// <summary>The portal's health check: autopilot health (operator read) and the members of both pools (node read).</summary>
     public static readonly ConsulAclPolicy Health = new("consul-health",
-        "The portal's health check reads autopilot health and members",
+        "The portal health check reads autopilot health and members",
         """
         operator = "read"
         node_prefix "" {

@@ -36,7 +36,8 @@ internal static class SimulatedBoot
             (0.7, $"{dc}: {spec.ServersPerAz} servers elected a leader (quorum {quorum} of {spec.ServersPerAz}) and joined the other datacenter over WAN gossip"),
             zone == ConsulAgentConfigs.PrimaryZone
                 ? (0.85, $"{dc}: ACL bootstrap created the policies {string.Join(", ", ConsulAclPolicies.All.Select(p => p.Name))} and their tokens with the SecretIDs the portal generated")
-                : (0.85, $"{dc}: ACL replication of policies and tokens from the primary datacenter {primary} is running"),
+                // Replication needs the primary's bootstrap, which runs in parallel: until then the secondary asks the primary.
+                : (0.85, $"{dc}: ACL replication of policies and tokens from the primary datacenter {primary} started; until its first round, tokens are resolved in {primary}"),
             (1.0, passed),
         ];
     }
