@@ -184,7 +184,9 @@ public class TopologyPlanBuilderTests
             Assert.Equal(TopologyPlanBuilder.BootLifecycleHook, hook["name"]);
             Assert.Equal("autoscaling:EC2_INSTANCE_LAUNCHING", hook["lifecycleTransition"]);
             Assert.Equal("ABANDON", hook["defaultResult"]);
-            Assert.True((int)hook["heartbeatTimeout"]! > BootScript.SelfTestAttempts * BootScript.SelfTestIntervalSeconds, name);
+            // Installing takes a few minutes on top of the waits: five spare.
+            Assert.True((int)hook["heartbeatTimeout"]! >= BootScript.SelfTestAttempts * BootScript.SelfTestIntervalSeconds
+                + BootScript.RootsAttempts * BootScript.RootsIntervalSeconds + 300, name);
         }
     }
 

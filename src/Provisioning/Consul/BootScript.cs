@@ -32,6 +32,9 @@ public static class BootScript
     /// <summary>How long the self-test keeps trying: well inside the lifecycle hook's heartbeat.</summary>
     public const int SelfTestAttempts = 90, SelfTestIntervalSeconds = 10;
 
+    /// <summary>How long a client waits for its own HTTPS API (5 s apart): its certificate needs the servers up.</summary>
+    public const int RootsAttempts = 120, RootsIntervalSeconds = 5;
+
     public static string Render(ClusterSpec spec, NetworkLayout network, ConsulRole role)
     {
         var server = role == ConsulRole.Server;
@@ -257,13 +260,14 @@ public static class BootScript
                 # built-in (Connect) CA rather than the cluster CA. Its roots are read once from this very agent on
                 # loopback, where nothing but root could stand in between, and trusted beside the cluster CA.
                 CONNECT_ROOTS=""
-                for attempt in $(seq 1 60); do
+                # The listener opens once auto_encrypt got a certificate, which waits for this zone's servers.
+                for attempt in $(seq 1 {{RootsAttempts}}); do
                   if CONNECT_ROOTS=$(curl -fsS --insecure -H "X-Consul-Token: ${AGENT_TOKEN}" \
                       "${CONSUL_HTTP_ADDR}/v1/agent/connect/ca/roots" | jq -r '.Roots[].RootCert'); then
                     break
                   fi
                   echo "the agent's HTTPS API is not answering yet (attempt ${attempt}), retrying" >&2
-                  sleep 5
+                  sleep {{RootsIntervalSeconds}}
                 done
                 if [[ -z "${CONNECT_ROOTS}" ]]; then
                   echo "could not read the agent's certificate roots" >&2

@@ -26,10 +26,10 @@ public static partial class TopologyPlanBuilder
     public const string BootLifecycleHook = "consul-boot";
 
     /// <summary>
-    /// How long a launching instance may take to prove its boot: installing takes a few minutes and the
-    /// self-test up to <see cref="BootScript.SelfTestAttempts"/> × <see cref="BootScript.SelfTestIntervalSeconds"/> s.
+    /// How long a launching instance may take to prove its boot: installing takes a few minutes, a client
+    /// waits up to 10 minutes for its certificate, and the self-test tries for up to 15.
     /// </summary>
-    public const int BootHeartbeatSeconds = 1800;
+    public const int BootHeartbeatSeconds = 2400;
 
     /// <summary>The AWS managed policy that lets Session Manager reach an instance: the only way in, there is no SSH.</summary>
     public const string SessionManagerPolicyArn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
