@@ -112,8 +112,8 @@ public sealed class OidcSignInTests(BrowserFixture browser, OidcProvider idp) : 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in with Test IdP" }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "[ Cancel ]" }).ClickAsync();
 
-        await Expect(page).ToHaveURLAsync(new Regex("/account/login"));
-        await Expect(page.GetByTestId("signin-error")).ToContainTextAsync("cancelled");
+        await Expect(page).ToHaveURLAsync(new Regex("/account/login\\?error=cancelled&ReturnUrl=%2Fclusters$")); // where she was going is kept
+        await Expect(page.GetByTestId("signin-error")).ToContainTextAsync("Sign-in with Test IdP was cancelled");
         await Expect(page.GetByTestId("signin")).ToBeVisibleAsync();
         await session.ScreenshotAsync("cancelled");
     }
