@@ -93,7 +93,7 @@ internal static class OidcSignIn
     }
 
     private static string SignInPage(string error, string? returnUrl) =>
-        QueryHelpers.AddQueryString("/account/login", new Dictionary<string, string?> { ["error"] = error, ["ReturnUrl"] = LocalUrl(returnUrl) is "/" ? null : LocalUrl(returnUrl) });
+        QueryHelpers.AddQueryString("/account/login", new Dictionary<string, string?> { ["error"] = error, ["ReturnUrl"] = LocalUrl(returnUrl) is var local and not "/" ? local : null });
 
     /// <summary>The page the person set out for, kept in the challenge's redirect to the callback.</summary>
     private static string? ReturnUrlOf(AuthenticationProperties? properties) =>
