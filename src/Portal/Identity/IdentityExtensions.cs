@@ -17,8 +17,10 @@ public static class IdentityExtensions
         var services = builder.Services;
         services.AddOptions<IdentitySettings>().Bind(builder.Configuration.GetSection("Identity")).ValidateDataAnnotations().ValidateOnStart();
         var settings = builder.Configuration.GetSection("Identity").Get<IdentitySettings>() ?? new();
-        var oidc = builder.Configuration.GetSection("Authentication:Oidc").Get<OidcSettings>() ?? new();
-        services.AddSingleton(Options.Create(oidc));
+        services.AddOptions<OidcSettings>().Bind(builder.Configuration.GetSection(OidcSettings.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OidcSettings>, OidcSettingsValidator>();
+        services.AddScoped<OidcAccounts>();
+        var oidc = builder.Configuration.GetSection(OidcSettings.Section).Get<OidcSettings>() ?? new();
 
         services.AddIdentityCore<PortalUser>(options =>
             {

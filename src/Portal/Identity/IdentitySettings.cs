@@ -29,19 +29,33 @@ public sealed class BootstrapAdminSettings
     public string? ApiToken { get; set; }
 }
 
-/// <summary>Bound from <c>Authentication:Oidc</c>; when <see cref="Authority"/> is set, "Sign in with …" appears.</summary>
+/// <summary>
+/// Bound from <c>Authentication:Oidc</c>; when <see cref="Authority"/> is set, "Sign in with …" appears.
+/// Checked at startup by <see cref="OidcSettingsValidator"/>.
+/// </summary>
 public sealed class OidcSettings
 {
+    public const string Section = "Authentication:Oidc";
+
     public string? Authority { get; set; }
     public string? ClientId { get; set; }
     public string? ClientSecret { get; set; }
     public string DisplayName { get; set; } = "single sign-on";
 
-    /// <summary>The claim listing the user's teams (team names = team slugs).</summary>
+    /// <summary>Whether the provider's metadata must come over https; false only for a local test IdP on http.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>The claim (ID token or userinfo) listing the user's groups; each maps to a team by <see cref="OidcGroups.ToTeam"/>.</summary>
     public string TeamsClaim { get; set; } = "groups";
 
-    /// <summary>Members of this team (from the claim) become portal admins.</summary>
+    /// <summary>Members of this group (or of the team it maps to) are portal admins, for as long as the claim says so.</summary>
     public string? AdminTeam { get; set; }
+
+    /// <summary>
+    /// Whether a first sign-in whose email the provider verified may be linked to the existing
+    /// account with that email. Off: such a sign-in is refused, never linked.
+    /// </summary>
+    public bool LinkVerifiedEmail { get; set; }
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
 }
