@@ -35,5 +35,7 @@ internal sealed class PersonalAccessTokenConfiguration : IEntityTypeConfiguratio
         token.Property(t => t.Hash).HasMaxLength(64);
         token.Property(t => t.Scopes).HasMaxLength(200);
         token.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        // A child must never be left working without its parent.
+        token.HasOne<PersonalAccessToken>().WithMany().HasForeignKey(t => t.ParentTokenId).OnDelete(DeleteBehavior.Cascade);
     }
 }

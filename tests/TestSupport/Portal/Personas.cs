@@ -44,10 +44,14 @@ public static partial class Personas
     }
 
     /// <summary>Creates a token for the signed-in (or token-holding) client and returns its value.</summary>
-    public static async Task<(string Token, string Id)> CreateTokenAsync(this HttpClient owner, string name, params string[] scopes)
+    public static Task<(string Token, string Id)> CreateTokenAsync(this HttpClient owner, string name, params string[] scopes) =>
+        owner.CreateTokenAsync(new { name, scopes, expiresAt = DateTimeOffset.UtcNow.AddDays(7) });
+
+    /// <summary>Creates a token from a request body of <c>POST /api/v1/tokens</c>, expecting 201, and returns its value.</summary>
+    public static async Task<(string Token, string Id)> CreateTokenAsync(this HttpClient owner, object request)
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
-        var response = await owner.PostAsJsonAsync("/api/v1/tokens", new { name, scopes, expiresAt = DateTimeOffset.UtcNow.AddDays(7) }, ct);
+        var response = await owner.PostAsJsonAsync("/api/v1/tokens", request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         Assert.True(response.IsSuccessStatusCode, $"token: {(int)response.StatusCode} {body}");
         var json = JsonNode.Parse(body)!;
