@@ -71,6 +71,8 @@ public static class IdentityExtensions
             .AddPolicy(Policies.AuditRead, policy => policy.RequireAuthenticatedUser().RequireAssertion(c => HasAdminScope(c, Scopes.AuditRead)))
             .AddPolicy(Policies.Admin, policy => policy.RequireAuthenticatedUser().RequireAssertion(c => HasAdminScope(c, Scopes.Admin)));
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditedAuthorizationResultHandler>();
+        services.AddSingleton<DenialAudit>().AddHostedService(provider => provider.GetRequiredService<DenialAudit>());
+        services.AddSingleton<SignInLockouts>().AddScoped<PasswordSignIn>();
         services.AddCascadingAuthenticationState();
         services.AddHostedService<IdentityBootstrapper>();
         services.AddSingleton<SetupCode>();

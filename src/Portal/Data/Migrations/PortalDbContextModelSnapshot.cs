@@ -741,11 +741,6 @@ namespace Portal.Data.Migrations
 
             modelBuilder.Entity("Portal.Identity.PersonalAccessToken", b =>
                 {
-                    b.HasOne("Portal.Identity.PersonalAccessToken", null)
-                        .WithMany()
-                        .HasForeignKey("ParentTokenId")
-                        .OnDelete(DeleteBehavior.Cascade);
-
                     b.HasOne("Portal.Identity.PortalUser", "User")
                         .WithMany()
                         .HasForeignKey("UserId")

@@ -11,7 +11,7 @@ using Portal.Data;
 namespace Portal.Data.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261202000819_TokenParents")]
+    [Migration("20261202003423_TokenParents")]
     partial class TokenParents
     {
         /// <inheritdoc />
@@ -744,11 +744,6 @@ namespace Portal.Data.Migrations
 
             modelBuilder.Entity("Portal.Identity.PersonalAccessToken", b =>
                 {
-                    b.HasOne("Portal.Identity.PersonalAccessToken", null)
-                        .WithMany()
-                        .HasForeignKey("ParentTokenId")
-                        .OnDelete(DeleteBehavior.Cascade);
-
                     b.HasOne("Portal.Identity.PortalUser", "User")
                         .WithMany()
                         .HasForeignKey("UserId")

@@ -21,23 +21,11 @@ namespace Portal.Data.Migrations
                 name: "IX_PersonalAccessTokens_ParentTokenId",
                 table: "PersonalAccessTokens",
                 column: "ParentTokenId");
-
-            migrationBuilder.AddForeignKey(
-                name: "FK_PersonalAccessTokens_PersonalAccessTokens_ParentTokenId",
-                table: "PersonalAccessTokens",
-                column: "ParentTokenId",
-                principalTable: "PersonalAccessTokens",
-                principalColumn: "Id",
-                onDelete: ReferentialAction.Cascade);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropForeignKey(
-                name: "FK_PersonalAccessTokens_PersonalAccessTokens_ParentTokenId",
-                table: "PersonalAccessTokens");
-
             migrationBuilder.DropIndex(
                 name: "IX_PersonalAccessTokens_ParentTokenId",
                 table: "PersonalAccessTokens");
