@@ -35,7 +35,7 @@ app.UseExceptionHandler();
 if (!app.Environment.IsDevelopment()) app.UseHsts();
 app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"),
     ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
-app.UseAuthentication();
+app.UseThrottledAuthentication(); // callers without valid credentials are limited per address around it
 app.UseAuthorization();
 app.UsePortalApi(); // after authentication: limits and idempotency keys are per caller
 app.UseAntiforgery();

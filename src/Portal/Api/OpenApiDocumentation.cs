@@ -35,7 +35,9 @@ internal static class OpenApiDocumentation
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
                     BearerFormat = "pat_…",
-                    Description = "A personal access token (`pat_…`) from the portal's \"My tokens\" page, sent as `Authorization: Bearer pat_…`.",
+                    Description = "A personal access token (`pat_…`) from the portal's \"My tokens\" page, sent as `Authorization: Bearer pat_…`. "
+                        + "Each operation lists the scopes its token needs; a browser signed in with a cookie has every scope its role allows.\n\n"
+                        + string.Join("\n", Identity.Scopes.Described.Select(d => $"- `{d.Scope}`: {d.Allows}")),
                 };
                 return Task.CompletedTask;
             });
@@ -44,8 +46,12 @@ internal static class OpenApiDocumentation
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
                 if (!metadata.OfType<IAllowAnonymous>().Any())
                 {
+                    // OpenAPI 3.1 lets a non-OAuth requirement list role names: here, the token scopes the operation needs.
+                    var scopes = Identity.Scopes.RequiredBy(metadata);
                     operation.Security ??= [];
-                    operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+                    operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [.. scopes] });
+                    if (scopes.Count > 0)
+                        operation.Description = $"{operation.Description}\n\nA token needs: {string.Join(", ", scopes.Select(s => $"`{s}`"))}.".TrimStart();
                 }
                 if (metadata.OfType<IdempotentEndpoint>().Any())
                 {

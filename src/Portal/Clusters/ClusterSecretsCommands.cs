@@ -73,14 +73,14 @@ public sealed class ClusterSecretsCommands(IDbContextFactory<PortalDbContext> db
     }
 
     private static async Task<bool> MayRevealAsync(PortalDbContext db, Caller caller, string team, CancellationToken cancellationToken) =>
-        await Caller.IsAdminAsync(db, caller.UserId, cancellationToken)
+        await caller.IsAdminNowAsync(db, cancellationToken)
         || await db.TeamMemberships.AnyAsync(m => m.UserId == caller.UserId && m.Team.Name == team && m.Role == TeamRole.Owner, cancellationToken);
 
     /// <summary>The caller with the teams and admin role the database gives them at this moment.</summary>
     private static async Task<Caller> CurrentAsync(PortalDbContext db, Caller caller, CancellationToken cancellationToken)
     {
         var teams = await db.TeamMemberships.AsNoTracking().Where(m => m.UserId == caller.UserId).Select(m => m.Team.Name).ToListAsync(cancellationToken);
-        return caller with { IsAdmin = await Caller.IsAdminAsync(db, caller.UserId, cancellationToken), Teams = teams.ToHashSet() };
+        return caller with { IsAdmin = await caller.IsAdminNowAsync(db, cancellationToken), Teams = teams.ToHashSet() };
     }
 
     /// <summary>A refused reveal is recorded as such, so that an auditor sees who tried; the answer is <paramref name="result"/>.</summary>

@@ -20,7 +20,8 @@ public static class AccessTokens
 
     public static bool LooksLikeToken(string? value) => value is { Length: >= 20 and <= 200 } && value.StartsWith(Prefix, StringComparison.Ordinal);
 
-    public static PersonalAccessToken Create(string userId, string name, IEnumerable<string> scopes, DateTimeOffset now, DateTimeOffset expiresAt, string token) => new()
+    public static PersonalAccessToken Create(string userId, string name, IEnumerable<string> scopes, DateTimeOffset now, DateTimeOffset expiresAt, string token,
+        Guid? parentTokenId = null) => new()
     {
         UserId = userId,
         Name = name,
@@ -29,6 +30,7 @@ public static class AccessTokens
         Scopes = string.Join(' ', scopes.Distinct().Order()),
         CreatedAt = now,
         ExpiresAt = expiresAt,
+        ParentTokenId = parentTokenId,
     };
 
     /// <summary>The live token with this value, or null if unknown, expired or revoked.</summary>

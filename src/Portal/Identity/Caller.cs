@@ -37,7 +37,7 @@ public sealed record Caller(
         var isAdmin = principal.IsInRole(PortalClaims.AdminRole);
         var tokenId = principal.FindFirstValue(PortalClaims.TokenId) is { } id ? Guid.Parse(id) : (Guid?)null;
         var scopes = tokenId is null
-            ? Identity.Scopes.All.Where(s => isAdmin || s != Identity.Scopes.AuditRead)
+            ? Identity.Scopes.For(isAdmin)
             : principal.FindAll(PortalClaims.Scope).Select(c => c.Value)
                 .SelectMany(s => s == Identity.Scopes.ClustersWrite ? [s, Identity.Scopes.ClustersRead] : new[] { s });
         return new Caller(userId, principal.Identity?.Name ?? userId, isAdmin, teams.ToHashSet(), scopes.ToHashSet(), tokenId, client);
@@ -49,6 +49,10 @@ public sealed record Caller(
          join r in db.Roles on ur.RoleId equals r.Id
          where ur.UserId == userId && r.Name == PortalClaims.AdminRole
          select ur).AnyAsync(cancellationToken);
+
+    /// <summary>Whether the caller acts as an admin now: the database holds the person in the admin role, and a token also carries the admin scope.</summary>
+    public async Task<bool> IsAdminNowAsync(PortalDbContext db, CancellationToken cancellationToken) =>
+        (TokenId is null || Has(Identity.Scopes.Admin)) && await IsAdminAsync(db, UserId, cancellationToken);
 
     public static async Task<Caller?> FromAsync(HttpContext http, PortalDbContext db) =>
         await FromAsync(http.User, ClientInfo.From(http), db, http.RequestAborted);

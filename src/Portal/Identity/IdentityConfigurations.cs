@@ -35,5 +35,8 @@ internal sealed class PersonalAccessTokenConfiguration : IEntityTypeConfiguratio
         token.Property(t => t.Hash).HasMaxLength(64);
         token.Property(t => t.Scopes).HasMaxLength(200);
         token.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        // Revoking walks down from a parent. No foreign key: tokens are never deleted, except with their user, who owns the whole
+        // family, and adding one would make SQLite rebuild the table on upgrade.
+        token.HasIndex(t => t.ParentTokenId);
     }
 }

@@ -27,17 +27,19 @@ public static class IdentityEndpoints
             Answer(await admin.CreateUserAsync(await http.CallerAsync(), request, ct), user => TypedResults.Created($"/api/v1/users/{user.Email}", user)))
             .WithName("CreateUser").WithSummary("Create a local account (admins)");
 
-        // Any signed-in person or token manages its own tokens; a token can only grant scopes it has.
+        // Any signed-in person or token lists its owner's tokens; creating and revoking them with a token needs tokens:write.
         var tokens = api.MapGroup("/tokens").WithTags("Tokens").RequireAuthorization();
         tokens.MapGet("/", async (HttpContext http, TokenAdministration admin, CancellationToken ct) =>
             TypedResults.Ok(new TokenListView(await admin.ListAsync(await http.CallerAsync(), ct))))
             .WithName("ListTokens").WithSummary("List your personal access tokens");
         tokens.MapPost("/", async Task<Results<Created<CreatedTokenView>, ValidationProblem, ProblemHttpResult>> (CreateTokenRequest request, HttpContext http, TokenAdministration admin, CancellationToken ct) =>
             Answer(await admin.CreateAsync(await http.CallerAsync(), request, ct), token => TypedResults.Created($"/api/v1/tokens/{token.Details.Id}", token)))
+            .RequireAuthorization(Policies.TokensWrite)
             .WithName("CreateToken").WithSummary("Create a personal access token; the answer is the only time it is shown");
         tokens.MapDelete("/{id:guid}", async Task<Results<Ok<TokenView>, ValidationProblem, ProblemHttpResult>> (Guid id, HttpContext http, TokenAdministration admin, CancellationToken ct) =>
             Answer(await admin.RevokeAsync(await http.CallerAsync(), id, ct), TypedResults.Ok))
-            .WithName("RevokeToken").WithSummary("Revoke one of your tokens");
+            .RequireAuthorization(Policies.TokensWrite)
+            .WithName("RevokeToken").WithSummary("Revoke one of your tokens, and every token created with it");
         return api;
     }
 
@@ -47,6 +49,7 @@ public static class IdentityEndpoints
             CommandStatus.Ok => ok(result.Value!),
             CommandStatus.Invalid => ApiResults.Invalid(result.Errors!),
             CommandStatus.Conflict => ApiResults.Conflict(result),
+            CommandStatus.Forbidden => ApiResults.Forbidden(result.Message!),
             _ => ApiResults.NotFound(result.Message!),
         };
 }

@@ -53,4 +53,7 @@ public sealed class PersonalAccessToken
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset? LastUsedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
+
+    /// <summary>The token that created this one, if a token did: this one never outlives it and is revoked with it.</summary>
+    public Guid? ParentTokenId { get; set; }
 }

@@ -39,15 +39,18 @@ internal sealed class TokenAuthenticationHandler(
             await db.PersonalAccessTokens.Where(t => t.Id == token.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
 
+        // Admin-only scopes count while the owner is an admin, and the admin role rides on the admin scope alone:
+        // an admin's CI token with clusters:write is an ordinary member of the admin's teams.
         var isAdmin = await Caller.IsAdminAsync(db, token.UserId, Context.RequestAborted);
+        var scopes = token.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Intersect(Scopes.For(isAdmin)).ToList();
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, token.UserId),
             new(ClaimTypes.Name, token.User.UserName ?? token.UserId),
             new(PortalClaims.TokenId, token.Id.ToString()),
         };
-        if (isAdmin) claims.Add(new Claim(ClaimTypes.Role, PortalClaims.AdminRole));
-        claims.AddRange(token.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => new Claim(PortalClaims.Scope, s)));
+        if (scopes.Contains(Scopes.Admin)) claims.Add(new Claim(ClaimTypes.Role, PortalClaims.AdminRole));
+        claims.AddRange(scopes.Select(s => new Claim(PortalClaims.Scope, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }

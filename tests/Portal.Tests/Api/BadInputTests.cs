@@ -112,7 +112,17 @@ public sealed partial class BadInputTests : IAsyncDisposable
         new("operations limit negative", HttpMethod.Get, "/api/v1/operations?limit=-5", ContentType: null),
         new("events after not a number", HttpMethod.Get, UnknownOperation + "/events?after=abc", ContentType: null),
         new("cluster operations bad status", HttpMethod.Get, Clusters + "/nope/operations?status=done", ContentType: null),
+        // Tokens
+        new("token unknown scope", HttpMethod.Post, Tokens, "{\"name\":\"t\",\"scopes\":[\"root\"],\"expiresAt\":\"2030-01-01T00:00:00Z\"}"),
+        new("token expiry in the past", HttpMethod.Post, Tokens, "{\"name\":\"t\",\"scopes\":[\"clusters:read\"],\"expiresAt\":\"2000-01-01T00:00:00Z\"}"),
+        new("token outliving the token that makes it", HttpMethod.Post, Tokens, "{\"name\":\"t\",\"scopes\":[\"clusters:read\"],\"expiresAt\":\"9999-01-01T00:00:00Z\"}"),
+        new("token expiry not a date", HttpMethod.Post, Tokens, "{\"name\":\"t\",\"scopes\":[\"clusters:read\"],\"expiresAt\":\"soon\"}"),
+        new("token scopes not a list", HttpMethod.Post, Tokens, "{\"name\":\"t\",\"scopes\":\"admin\"}"),
+        new("revoke token bad guid", HttpMethod.Delete, Tokens + "/not-a-guid", ContentType: null),
+        new("revoke unknown token", HttpMethod.Delete, Tokens + $"/{Guid.NewGuid()}", ContentType: null),
     ];
+
+    private const string Tokens = "/api/v1/tokens";
 
     [Fact]
     public async Task Api_MalformedRequests_Answer4xxProblemAndStoreNothing()
@@ -149,6 +159,7 @@ public sealed partial class BadInputTests : IAsyncDisposable
         Assert.Equal(0, await db.Clusters.CountAsync(Ct));
         Assert.Equal(0, await db.Operations.CountAsync(Ct));
         Assert.Equal(0, await db.IdempotencyKeys.CountAsync(Ct));
+        Assert.Equal(1, await db.PersonalAccessTokens.CountAsync(Ct)); // the bootstrap admin's
     }
 
     [Theory]

@@ -53,6 +53,27 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task OpenApiDocument_TokenScopes_AreDescribedOnTheSchemeAndRequiredPerOperation()
+    {
+        var document = JsonNode.Parse(await _app.CreateApiClient().GetStringAsync("/openapi/v1.json", Ct))!.AsObject();
+        string[] Required(string path, string method) =>
+            document["paths"]!.AsObject().Single(p => p.Key.TrimEnd('/') == path).Value![method]!["security"]!.AsArray()
+                .Select(r => r!["Bearer"]!.AsArray().Select(s => (string)s!)).Single().ToArray();
+
+        var scheme = (string)document["components"]!["securitySchemes"]!["Bearer"]!["description"]!;
+        Assert.All(global::Portal.Identity.Scopes.All, scope => Assert.Contains($"`{scope}`", scheme));
+        Assert.Equal(["clusters:read"], Required("/api/v1/clusters", "get"));
+        Assert.Equal(["clusters:write"], Required("/api/v1/clusters", "post"));
+        Assert.Equal(["tokens:write"], Required("/api/v1/tokens", "post"));
+        Assert.Equal(["tokens:write"], Required("/api/v1/tokens/{id}", "delete"));
+        Assert.Empty(Required("/api/v1/tokens", "get"));
+        Assert.Equal(["audit:read"], Required("/api/v1/audit", "get"));
+        Assert.Equal(["admin"], Required("/api/v1/users", "post"));
+        Assert.Equal(["admin"], Required("/api/v1/admin/backup", "post"));
+        Assert.Contains("A token needs: `admin`.", (string)document["paths"]!["/api/v1/admin/backup"]!["post"]!["description"]!);
+    }
+
+    [Fact]
     public async Task OpenApiDocument_Served_IsValidOpenApi31WithResolvableReferences()
     {
         var text = await _app.CreateApiClient().GetStringAsync("/openapi/v1.json", Ct);

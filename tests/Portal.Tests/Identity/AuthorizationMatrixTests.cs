@@ -16,58 +16,60 @@ namespace Portal.Tests.Identity;
 /// </summary>
 public sealed class AuthorizationMatrixTests : IAsyncLifetime
 {
-    //                                 anon  other  owner admin tRead tWrite tAudit expired revoked
-    private static readonly string[] Personas = ["anon", "other", "owner", "admin", "tRead", "tWrite", "tAudit", "tExpired", "tRevoked"];
+    // tTokens is the team owner's token with tokens:write; tAdminCi and tAdmin are the admin's tokens with clusters:write and admin.
+    //                                 anon  other  owner admin tRead tWrite tTokens tAudit tAdminCi tAdmin expired revoked
+    private static readonly string[] Personas = ["anon", "other", "owner", "admin", "tRead", "tWrite", "tTokens", "tAudit", "tAdminCi", "tAdmin", "tExpired", "tRevoked"];
 
     private static readonly (string Method, string Path, string Expected)[] Matrix =
     [
         // Clusters and operations: the owning team and admins; another team is told nothing exists.
-        ("GET", "/api/v1/clusters/alpha", "U N A A A A F U U"),
-        ("GET", "/api/v1/clusters/alpha/operations", "U N A A A A F U U"),
-        ("GET", "/api/v1/clusters/alpha/program", "U N A A A A F U U"),
-        ("GET", "/api/v1/clusters/alpha/ca.pem", "U N A A A A F U U"),
+        // An admin's token acts as an admin only with the admin scope: otherwise it sees the admin's own teams (none here).
+        ("GET", "/api/v1/clusters/alpha", "U N A A A A A F N F U U"),
+        ("GET", "/api/v1/clusters/alpha/operations", "U N A A A A A F N F U U"),
+        ("GET", "/api/v1/clusters/alpha/program", "U N A A A A A F N F U U"),
+        ("GET", "/api/v1/clusters/alpha/ca.pem", "U N A A A A A F N F U U"),
         // The root credential: owners and admins only, and a token needs clusters:write.
-        ("POST", "/api/v1/clusters/alpha/secrets/management-token", "U N 200 200 F 200 F U U"),
-        ("GET", "/api/v1/clusters", "U A A A A A F U U"),
-        ("GET", "/api/v1/operations", "U A A A A A F U U"),
-        ("GET", "/api/v1/operations/{op}", "U N A A A A F U U"),
-        ("GET", "/api/v1/operations/{op}/events", "U N A A A A F U U"),
-        ("POST", "/api/v1/clusters", "U 400 202 202 F 202 F U U"),
-        ("DELETE", "/api/v1/clusters/del-{persona}", "U N 202 202 F 202 F U U"),
-        ("POST", "/api/v1/clusters/alpha/preview", "U N A A F A F U U"), // 202, or 409 while the last preview still runs
-        ("POST", "/api/v1/operations/{op}/cancel", "U N 409 409 F 409 F U U"),
-        ("POST", "/api/v1/operations/{op}/retry", "U N 409 409 F 409 F U U"),
-        // Teams and accounts: admins only, and an admin's token needs clusters:write.
-        ("GET", "/api/v1/teams", "U F F A F F F U U"),
-        ("POST", "/api/v1/teams", "U F F 201 F F F U U"),
-        ("POST", "/api/v1/teams/team-a/members", "U F F 200 F F F U U"),
-        ("DELETE", "/api/v1/teams/team-z/members?email=x@y.z", "U F F 404 F F F U U"),
-        ("POST", "/api/v1/users", "U F F 201 F F F U U"),
-        ("POST", "/api/v1/admin/backup", "U F F 200 F F F U U"),
-        // Tokens: everyone manages their own; a token grants only scopes it has.
-        ("GET", "/api/v1/tokens", "U A A A A A A U U"),
-        ("POST", "/api/v1/tokens", "U 201 201 201 201 201 400 U U"),
-        ("DELETE", "/api/v1/tokens/00000000-0000-0000-0000-000000000001", "U N N N N N N U U"),
-        ("GET", "/api/v1/antiforgery", "U A A A A A A U U"),
-        // Audit: admins, or a token with audit:read.
-        ("GET", "/api/v1/audit", "U F F A F F A U U"),
-        ("GET", "/api/v1/audit/export?format=csv", "U F F A F F A U U"),
-        ("GET", "/api/v1/audit/verify", "U F F A F F A U U"),
-        // Pages.
-        ("GET", "/", "U A A A A A A U U"),
-        ("GET", "/clusters", "U A A A A A A U U"),
-        ("GET", "/clusters/new", "U A A A A A A U U"),
-        ("GET", "/clusters/alpha", "U N A A A A A U U"),
-        ("GET", "/tokens", "U A A A A A A U U"),
-        ("GET", "/admin/teams", "U F F A F F A U U"),
-        ("GET", "/admin/audit", "U F F A F F A U U"),
-        ("GET", "/account/login", "A A A A A A A A A"),
-        ("GET", "/account/denied", "A A A A A A A A A"),
-        ("GET", "/account/setup", "A A A A A A A A A"),
-        ("GET", "/not-found", "A A A A A A A A A"),
+        ("POST", "/api/v1/clusters/alpha/secrets/management-token", "U N 200 200 F 200 F F N F U U"),
+        ("GET", "/api/v1/clusters", "U A A A A A A F A F U U"),
+        ("GET", "/api/v1/operations", "U A A A A A A F A F U U"),
+        ("GET", "/api/v1/operations/{op}", "U N A A A A A F N F U U"),
+        ("GET", "/api/v1/operations/{op}/events", "U N A A A A A F N F U U"),
+        ("POST", "/api/v1/clusters", "U 400 202 202 F 202 F F 400 F U U"),
+        ("DELETE", "/api/v1/clusters/del-{persona}", "U N 202 202 F 202 F F N F U U"),
+        ("POST", "/api/v1/clusters/alpha/preview", "U N A A F A F F N F U U"), // 202, or 409 while the last preview still runs
+        ("POST", "/api/v1/operations/{op}/cancel", "U N 409 409 F 409 F F N F U U"),
+        ("POST", "/api/v1/operations/{op}/retry", "U N 409 409 F 409 F F N F U U"),
+        // Teams, accounts and backups: admins only, and an admin's token needs the admin scope (clusters:write is not enough).
+        ("GET", "/api/v1/teams", "U F F A F F F F F A U U"),
+        ("POST", "/api/v1/teams", "U F F 201 F F F F F 201 U U"),
+        ("POST", "/api/v1/teams/team-a/members", "U F F 200 F F F F F 200 U U"),
+        ("DELETE", "/api/v1/teams/team-z/members?email=x@y.z", "U F F 404 F F F F F 404 U U"),
+        ("POST", "/api/v1/users", "U F F 201 F F F F F 201 U U"),
+        ("POST", "/api/v1/admin/backup", "U F F 200 F F F F F 200 U U"),
+        // Tokens: everyone lists their own; creating or revoking one with a token needs tokens:write.
+        ("GET", "/api/v1/tokens", "U A A A A A A A A A U U"),
+        ("POST", "/api/v1/tokens", "U 201 201 201 F F 201 F F F U U"),
+        ("DELETE", "/api/v1/tokens/00000000-0000-0000-0000-000000000001", "U N N N F F N F F F U U"),
+        ("GET", "/api/v1/antiforgery", "U A A A A A A A A A U U"),
+        // Audit: admins, or an admin's token with audit:read.
+        ("GET", "/api/v1/audit", "U F F A F F F A F F U U"),
+        ("GET", "/api/v1/audit/export?format=csv", "U F F A F F F A F F U U"),
+        ("GET", "/api/v1/audit/verify", "U F F A F F F A F F U U"),
+        // Pages; the admin pages need the admin role, which a token carries only with the admin scope.
+        ("GET", "/", "U A A A A A A A A A U U"),
+        ("GET", "/clusters", "U A A A A A A A A A U U"),
+        ("GET", "/clusters/new", "U A A A A A A A A A U U"),
+        ("GET", "/clusters/alpha", "U N A A A A A N N A U U"),
+        ("GET", "/tokens", "U A A A A A A A A A U U"),
+        ("GET", "/admin/teams", "U F F A F F F F F A U U"),
+        ("GET", "/admin/audit", "U F F A F F F F F A U U"),
+        ("GET", "/account/login", "A A A A A A A A A A A A"),
+        ("GET", "/account/denied", "A A A A A A A A A A A A"),
+        ("GET", "/account/setup", "A A A A A A A A A A A A"),
+        ("GET", "/not-found", "A A A A A A A A A A A A"),
         // Health, for load balancers and orchestrators.
-        ("GET", "/health/live", "A A A A A A A A A"),
-        ("GET", "/health/ready", "A A A A A A A A A"),
+        ("GET", "/health/live", "A A A A A A A A A A A A"),
+        ("GET", "/health/ready", "A A A A A A A A A A A A"),
     ];
 
     /// <summary>Endpoints that are anonymous by design, or not pages nor API (checked by their metadata below).</summary>
@@ -78,7 +80,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         "POST /account/external", "GET /account/external-callback", "POST /account/logout",
     ];
 
-    private readonly PortalAppFactory _app = new();
+    private readonly PortalAppFactory _app = new() { Settings = { ["Backup:Passphrase"] = "matrix backup passphrase 2026" } };
     private readonly Dictionary<string, HttpClient> _clients = [];
     private string _operationId = "";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -101,7 +103,10 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         _clients["admin"] = await TestSupport.Portal.Personas.SignInAsync(_app, PortalAppFactory.AdminEmail, PortalAppFactory.AdminPassword);
         _clients["tRead"] = TokenClient((await owner.CreateTokenAsync("read", "clusters:read")).Token);
         _clients["tWrite"] = TokenClient((await owner.CreateTokenAsync("write", "clusters:write")).Token);
+        _clients["tTokens"] = TokenClient((await owner.CreateTokenAsync("tokens", "clusters:read", "tokens:write")).Token);
         _clients["tAudit"] = TokenClient((await admin.CreateTokenAsync("audit", "audit:read")).Token);
+        _clients["tAdminCi"] = TokenClient((await admin.CreateTokenAsync("ci", "clusters:write")).Token);
+        _clients["tAdmin"] = TokenClient((await admin.CreateTokenAsync("admin", "admin")).Token);
         var expired = await owner.CreateTokenAsync("expired", "clusters:read");
         await using (var db = _app.CreateDbContext())
             await db.PersonalAccessTokens.Where(t => t.Id == Guid.Parse(expired.Id))

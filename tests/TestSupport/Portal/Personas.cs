@@ -28,6 +28,17 @@ public static partial class Personas
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
         var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var response = await client.PostSignInAsync(email, password);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Redirect, $"Signing in as {email} answered {(int)response.StatusCode}.");
+        var antiforgery = JsonNode.Parse(await client.GetStringAsync("/api/v1/antiforgery", ct))!;
+        client.DefaultRequestHeaders.Add((string)antiforgery["headerName"]!, (string)antiforgery["token"]!);
+        return client;
+    }
+
+    /// <summary>Opens the sign-in page and posts its form, as a browser does; a redirect means signed in. The client must keep cookies.</summary>
+    public static async Task<HttpResponseMessage> PostSignInAsync(this HttpClient client, string email, string password)
+    {
+        var ct = Xunit.TestContext.Current.CancellationToken;
         var page = await client.GetStringAsync("/account/login", ct);
         var form = new Dictionary<string, string>
         {
@@ -36,18 +47,18 @@ public static partial class Personas
             ["Input.Email"] = email,
             ["Input.Password"] = password,
         };
-        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(form), ct);
-        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Redirect, $"Signing in as {email} answered {(int)response.StatusCode}.");
-        var antiforgery = JsonNode.Parse(await client.GetStringAsync("/api/v1/antiforgery", ct))!;
-        client.DefaultRequestHeaders.Add((string)antiforgery["headerName"]!, (string)antiforgery["token"]!);
-        return client;
+        return await client.PostAsync("/account/login", new FormUrlEncodedContent(form), ct);
     }
 
     /// <summary>Creates a token for the signed-in (or token-holding) client and returns its value.</summary>
-    public static async Task<(string Token, string Id)> CreateTokenAsync(this HttpClient owner, string name, params string[] scopes)
+    public static Task<(string Token, string Id)> CreateTokenAsync(this HttpClient owner, string name, params string[] scopes) =>
+        owner.CreateTokenAsync(new { name, scopes, expiresAt = DateTimeOffset.UtcNow.AddDays(7) });
+
+    /// <summary>Creates a token from a request body of <c>POST /api/v1/tokens</c>, expecting 201, and returns its value.</summary>
+    public static async Task<(string Token, string Id)> CreateTokenAsync(this HttpClient owner, object request)
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
-        var response = await owner.PostAsJsonAsync("/api/v1/tokens", new { name, scopes, expiresAt = DateTimeOffset.UtcNow.AddDays(7) }, ct);
+        var response = await owner.PostAsJsonAsync("/api/v1/tokens", request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         Assert.True(response.IsSuccessStatusCode, $"token: {(int)response.StatusCode} {body}");
         var json = JsonNode.Parse(body)!;

@@ -519,6 +519,9 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ParentTokenId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -540,6 +543,8 @@ namespace Portal.Data.Migrations
 
                     b.HasIndex("Hash")
                         .IsUnique();
+
+                    b.HasIndex("ParentTokenId");
 
                     b.HasIndex("UserId");
 
