@@ -47,6 +47,7 @@ public static class IdentityEndpoints
             CommandStatus.Ok => ok(result.Value!),
             CommandStatus.Invalid => ApiResults.Invalid(result.Errors!),
             CommandStatus.Conflict => ApiResults.Conflict(result),
+            CommandStatus.Forbidden => ApiResults.Forbidden(result.Message!),
             _ => ApiResults.NotFound(result.Message!),
         };
 }
