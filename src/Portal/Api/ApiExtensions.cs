@@ -21,6 +21,8 @@ public static class ApiExtensions
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
             // {"name":"a","name":"b"} means different things to different parsers; refuse it rather than pick one.
             options.SerializerOptions.AllowDuplicateProperties = false;
+            // The web defaults read "5" as 5; a number is a JSON number, and a string in its place is the caller's mistake to hear about.
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection("Api")).ValidateDataAnnotations().ValidateOnStart();

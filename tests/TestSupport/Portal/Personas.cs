@@ -28,6 +28,18 @@ public static partial class Personas
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
         var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var response = await client.PostSignInAsync(email, password);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Redirect, $"Signing in as {email} answered {(int)response.StatusCode}.");
+        var antiforgery = JsonNode.Parse(await client.GetStringAsync("/api/v1/antiforgery", ct))!;
+        client.DefaultRequestHeaders.Add((string)antiforgery["headerName"]!, (string)antiforgery["token"]!);
+        return client;
+    }
+
+    /// <summary>Fills in and posts the sign-in form, as a browser does; the answer is the form post's.</summary>
+    /// <param name="returnUrl">The page the sign-in returns to, as the sign-in page's query and hidden field carry it.</param>
+    public static async Task<HttpResponseMessage> PostSignInAsync(this HttpClient client, string email, string password, string? returnUrl = null)
+    {
+        var ct = Xunit.TestContext.Current.CancellationToken;
         var page = await client.GetStringAsync("/account/login", ct);
         var form = new Dictionary<string, string>
         {
@@ -36,11 +48,9 @@ public static partial class Personas
             ["Input.Email"] = email,
             ["Input.Password"] = password,
         };
-        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(form), ct);
-        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Redirect, $"Signing in as {email} answered {(int)response.StatusCode}.");
-        var antiforgery = JsonNode.Parse(await client.GetStringAsync("/api/v1/antiforgery", ct))!;
-        client.DefaultRequestHeaders.Add((string)antiforgery["headerName"]!, (string)antiforgery["token"]!);
-        return client;
+        var url = returnUrl is null ? "/account/login" : "/account/login?ReturnUrl=" + Uri.EscapeDataString(returnUrl);
+        if (returnUrl is not null) form["ReturnUrl"] = returnUrl;
+        return await client.PostAsync(url, new FormUrlEncodedContent(form), ct);
     }
 
     /// <summary>Creates a token for the signed-in (or token-holding) client and returns its value.</summary>
