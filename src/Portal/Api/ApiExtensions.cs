@@ -6,6 +6,7 @@ using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Identity;
 using Portal.Deployments;
+using Portal.Security;
 using Scalar.AspNetCore;
 
 namespace Portal.Api;
@@ -68,7 +69,8 @@ public static class ApiExtensions
         api.MapAuditEndpoints();
         api.MapAdminEndpoints();
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference().AllowAnonymous();
+        // Scalar's page comes with an inline script: it runs by this response's nonce, and without fonts from a CDN.
+        app.MapScalarApiReference((scalar, http) => scalar.WithNonce(SecurityHeadersExtensions.ScriptNonce(http)).DisableDefaultFonts()).AllowAnonymous();
         return app;
     }
 }
