@@ -9,12 +9,14 @@ using Portal.Deployments;
 using Portal.Identity;
 using Portal.Health;
 using Portal.Observability;
+using Portal.Security;
 
 if (await args.TryRunBackupVerbAsync()) return;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPortalConfiguration();
+builder.AddSecurityHeaders();
 builder.AddObservability();
 builder.AddPortalData();
 builder.AddAuditing();
@@ -31,6 +33,7 @@ var app = builder.Build();
 await app.Services.CheckDeploymentEngineAsync();
 await app.Services.MigratePortalDatabaseAsync();
 
+app.UseSecurityHeaders(); // first: every response gets them, errors included
 app.UseExceptionHandler();
 if (!app.Environment.IsDevelopment()) app.UseHsts();
 app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"),

@@ -47,9 +47,28 @@ internal static class ApiErrors
                     $"The request body is {http.Request.ContentLength} bytes; the API accepts at most {MaxBodyBytes}.");
                 return;
             }
+            if (ForeignCharset(http.Request) is { } charset)
+            {
+                await ApiResults.WriteProblemAsync(http, StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type",
+                    $"The API reads JSON as UTF-8 only, and this body says charset={charset}. Send UTF-8, with charset=utf-8 or no charset.");
+                return;
+            }
             await next(http);
         });
         return api;
+    }
+
+    /// <summary>
+    /// The charset a body declares when it is not UTF-8, else null. JSON between systems is UTF-8 (RFC 8259); the
+    /// framework would transcode a known other charset and answer 500 for an unknown one.
+    /// </summary>
+    private static string? ForeignCharset(HttpRequest request)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || !mediaType.Charset.HasValue) return null;
+        var charset = mediaType.Charset.Value!.Trim('"');
+        return charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : mediaType.Charset.Value;
     }
 
     /// <summary>Unreadable bodies (broken JSON, wrong types, unknown fields, wrong content type, too large) answer 4xx problem+json saying what is wrong, per field where there is one.</summary>

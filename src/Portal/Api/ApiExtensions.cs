@@ -6,6 +6,7 @@ using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Identity;
 using Portal.Deployments;
+using Portal.Security;
 using Scalar.AspNetCore;
 
 namespace Portal.Api;
@@ -21,6 +22,8 @@ public static class ApiExtensions
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
             // {"name":"a","name":"b"} means different things to different parsers; refuse it rather than pick one.
             options.SerializerOptions.AllowDuplicateProperties = false;
+            // The web defaults read "5" as 5; a number is a JSON number, and a string in its place is the caller's mistake to hear about.
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection("Api")).ValidateDataAnnotations().ValidateOnStart();
@@ -66,7 +69,8 @@ public static class ApiExtensions
         api.MapAuditEndpoints();
         api.MapAdminEndpoints();
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference().AllowAnonymous();
+        // Scalar's page comes with an inline script: it runs by this response's nonce, and without fonts from a CDN.
+        app.MapScalarApiReference((scalar, http) => scalar.WithNonce(SecurityHeadersExtensions.ScriptNonce(http)).DisableDefaultFonts()).AllowAnonymous();
         return app;
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
+using Portal.Identity;
 
 namespace Portal.Api;
 
@@ -82,7 +83,10 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IDbContextFact
             }
             if (existing.StatusCode is not null)
             {
-                await ReplayAsync(http, existing);
+                if (await MaySeeAsync(http, existing)) await ReplayAsync(http, existing);
+                else
+                    await ApiResults.WriteProblemAsync(http, StatusCodes.Status404NotFound, "not-found",
+                        $"The request first sent with this {Header} is about a cluster you can no longer see.");
                 return;
             }
             if (time.GetUtcNow() > deadline)
@@ -214,6 +218,22 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IDbContextFact
         }
         captured.Position = 0;
         await captured.CopyToAsync(original, http.RequestAborted);
+    }
+
+    private const string OperationsPath = "/api/v1/operations/";
+
+    /// <summary>
+    /// Whether the caller may see, now, what the stored answer shows. Every idempotent endpoint answers with the
+    /// operation it enqueued or cancelled (Location <c>/api/v1/operations/{id}</c>) and its cluster, and the caller
+    /// may have left that cluster's team since: a replay must not show them what a fresh request would not.
+    /// </summary>
+    private async Task<bool> MaySeeAsync(HttpContext http, IdempotencyRecord record)
+    {
+        if (record.Location is not { } location || !location.StartsWith(OperationsPath, StringComparison.Ordinal)
+            || !Guid.TryParse(location.AsSpan(OperationsPath.Length), out var operationId)) return true;
+        await using var db = await dbFactory.CreateDbContextAsync(http.RequestAborted);
+        var team = await db.Operations.Where(o => o.Id == operationId).Select(o => o.Cluster.Team).SingleOrDefaultAsync(http.RequestAborted);
+        return team is not null && await Caller.FromAsync(http, db) is { } caller && (await caller.NowAsync(db, http.RequestAborted)).CanSee(team);
     }
 
     private static async Task ReplayAsync(HttpContext http, IdempotencyRecord record)

@@ -28,6 +28,19 @@ public static class Pagination
         return errors.Count == 0;
     }
 
+    /// <summary>
+    /// A timestamp as a cursor holds it (UTC ticks, as <see cref="Encode"/> wrote it). A crafted cursor may hold
+    /// any number: one outside what a <see cref="DateTimeOffset"/> can be is not a cursor of ours.
+    /// </summary>
+    public static bool TryReadTime(string ticks, out DateTimeOffset time)
+    {
+        time = default;
+        if (!long.TryParse(ticks, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            || value > DateTimeOffset.MaxValue.UtcTicks) return false;
+        time = new DateTimeOffset(value, TimeSpan.Zero);
+        return true;
+    }
+
     public static string Encode(params string[] values) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Join('\n', values)));
 
     private static string[]? Decode(string cursor)

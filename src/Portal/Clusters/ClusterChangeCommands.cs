@@ -31,6 +31,7 @@ public sealed partial class ClusterCommands
         string currentJson;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
+            caller = await caller.NowAsync(db, cancellationToken);
             var cluster = await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
             if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
                 return await DeniedAsync<ClusterOperationView>(db, caller, action, "cluster", name, $"No cluster named '{name}'.", cancellationToken);

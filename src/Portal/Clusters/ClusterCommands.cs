@@ -9,9 +9,10 @@ using Portal.Identity;
 namespace Portal.Clusters;
 
 /// <summary>
-/// Everything that changes a cluster, for the pages and the API alike. Each command checks that
-/// the caller may see the cluster (others are told it does not exist), stores the change, its
-/// operation and its audit entry in one transaction, and then wakes the worker.
+/// Everything that changes a cluster, for the pages and the API alike. Each command reads the caller's
+/// teams and role as they are at that moment (<see cref="Caller.NowAsync"/>: a page's caller may be hours
+/// old), checks that the caller may see the cluster (others are told it does not exist), stores the change,
+/// its operation and its audit entry in one transaction, and then wakes the worker.
 /// </summary>
 public sealed partial class ClusterCommands(
     IDbContextFactory<PortalDbContext> dbFactory,
@@ -46,6 +47,8 @@ public sealed partial class ClusterCommands(
 
     private async Task<CommandResult<ClusterOperationView>> CreateLockedAsync(Caller caller, CreateClusterRequest request, CancellationToken cancellationToken)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        caller = await caller.NowAsync(db, cancellationToken);
         var validation = await validator.ValidateAsync(caller, request, cancellationToken);
         if (validation.Errors.Count > 0) return CommandResult<ClusterOperationView>.Invalid(validation.Errors);
         if (validation.Conflicts.Count > 0)
@@ -68,7 +71,6 @@ public sealed partial class ClusterCommands(
             UpdatedAt = now,
         };
         var operation = NewOperation(cluster, OperationKind.Create, specJson, now);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         try
         {
             await using var scope = await audit.BeginAsync(db, cancellationToken);
@@ -94,24 +96,34 @@ public sealed partial class ClusterCommands(
         EnqueueAsync(caller, name, OperationKind.Refresh, "cluster.refresh", cancellationToken);
 
     /// <summary>Runs a failed or cancelled operation again as a new operation; the engine completes what is missing.</summary>
+    /// <remarks>
+    /// The retry runs on the operation's own cluster, by id: its name may belong to another cluster by now
+    /// (destroyed, then reused, perhaps by another team), and that one must never get this operation's spec.
+    /// </remarks>
     public async Task<CommandResult<ClusterOperationView>> RetryAsync(Caller caller, Guid operationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        caller = await caller.NowAsync(db, cancellationToken);
         var failed = await db.Operations.AsNoTracking().Include(o => o.Cluster).SingleOrDefaultAsync(o => o.Id == operationId, cancellationToken);
         if (failed is null || !caller.CanSee(failed.Cluster.Team))
             return await DeniedAsync<ClusterOperationView>(db, caller, "operation.retry", "operation", operationId.ToString(), $"No operation {operationId}.", cancellationToken);
+        if (failed.Cluster.Status == ClusterStatus.Destroyed)
+            return CommandResult<ClusterOperationView>.Conflict(OfDestroyedCluster(failed, "retried"));
         if (failed.State is not (OperationState.Failed or OperationState.Cancelled))
             return CommandResult<ClusterOperationView>.Conflict($"Only a failed or cancelled operation can be retried; this one is {failed.State.ToString().ToLowerInvariant()}.");
-        return await EnqueueAsync(caller, failed.Cluster.Name, failed.Kind, "operation.retry", cancellationToken, failed.SpecJson, retryOf: failed.Id);
+        return await EnqueueOnAsync(db, caller, failed.Cluster, failed.Kind, "operation.retry", failed.SpecJson, failed.Id, cancellationToken);
     }
 
     /// <summary>Asks a queued or running operation to stop. A queued one stops at once; a running one at its next safe point.</summary>
     public async Task<CommandResult<OperationView>> CancelAsync(Caller caller, Guid operationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        caller = await caller.NowAsync(db, cancellationToken);
         var operation = await db.Operations.Include(o => o.Cluster).SingleOrDefaultAsync(o => o.Id == operationId, cancellationToken);
         if (operation is null || !caller.CanSee(operation.Cluster.Team))
             return await DeniedAsync<OperationView>(db, caller, "operation.cancel", "operation", operationId.ToString(), $"No operation {operationId}.", cancellationToken);
+        if (operation.Cluster.Status == ClusterStatus.Destroyed)
+            return CommandResult<OperationView>.Conflict(OfDestroyedCluster(operation, "cancelled"));
         if (!operation.IsActive)
             return CommandResult<OperationView>.Conflict($"The operation already ended: it {operation.State.ToString().ToLowerInvariant()}.");
 
@@ -132,14 +144,23 @@ public sealed partial class ClusterCommands(
         return CommandResult<OperationView>.Ok(OperationView.From(operation, operation.Cluster.Name));
     }
 
+    /// <summary>Enqueues an operation on the live cluster that holds <paramref name="name"/>, if the caller may see it now.</summary>
     private async Task<CommandResult<ClusterOperationView>> EnqueueAsync(
-        Caller caller, string name, OperationKind kind, string action, CancellationToken cancellationToken, string? specJson = null, Guid? retryOf = null)
+        Caller caller, string name, OperationKind kind, string action, CancellationToken cancellationToken, string? specJson = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        caller = await caller.NowAsync(db, cancellationToken);
         var cluster = await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
         if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
             return await DeniedAsync<ClusterOperationView>(db, caller, action, "cluster", name, $"No cluster named '{name}'.", cancellationToken);
-        var operation = NewOperation(cluster, kind, specJson ?? cluster.SpecJson, time.GetUtcNow());
+        return await EnqueueOnAsync(db, caller, cluster, kind, action, specJson ?? cluster.SpecJson, null, cancellationToken);
+    }
+
+    private async Task<CommandResult<ClusterOperationView>> EnqueueOnAsync(
+        PortalDbContext db, Caller caller, Cluster cluster, OperationKind kind, string action, string specJson, Guid? retryOf, CancellationToken cancellationToken)
+    {
+        var name = cluster.Name;
+        var operation = NewOperation(cluster, kind, specJson, time.GetUtcNow());
         operation.RetryOfId = retryOf;
         try
         {
@@ -164,6 +185,10 @@ public sealed partial class ClusterCommands(
         }
         return Enqueued(cluster, operation);
     }
+
+    private static string OfDestroyedCluster(Operation operation, string verb) =>
+        $"Operation {operation.Id} belongs to cluster '{operation.Cluster.Name}', which was destroyed: it cannot be {verb}. "
+        + "A cluster now holding that name is another cluster.";
 
     /// <summary>Not found, or not the caller's to see: the answer is the same, and the attempt is recorded.</summary>
     private async Task<CommandResult<T>> DeniedAsync<T>(PortalDbContext db, Caller caller, string action, string targetType, string target, string message, CancellationToken cancellationToken)

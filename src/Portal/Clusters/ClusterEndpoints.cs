@@ -74,9 +74,8 @@ public static class ClusterEndpoints
         if (!string.IsNullOrWhiteSpace(q)) query = query.Where(c => c.Name.Contains(q));
         if (after is [var name, var ticks, var id])
         {
-            if (!long.TryParse(ticks, out var createdTicks) || !Guid.TryParse(id, out var lastId))
+            if (!Pagination.TryReadTime(ticks, out var createdAt) || !Guid.TryParse(id, out var lastId))
                 return ApiResults.Invalid("cursor", "'cursor' is not a cursor of this list.");
-            var createdAt = new DateTimeOffset(createdTicks, TimeSpan.Zero);
             query = query.Where(c => string.Compare(c.Name, name) > 0
                 || (c.Name == name && (c.CreatedAt > createdAt || (c.CreatedAt == createdAt && c.Id.CompareTo(lastId) > 0))));
         }

@@ -27,7 +27,7 @@ public sealed partial class ClusterRequestValidator(
 
     public async Task<ClusterSpecValidation> ValidateAsync(Caller caller, CreateClusterRequest request, CancellationToken cancellationToken)
     {
-        var existing = await ExistingClustersAsync(cancellationToken);
+        var existing = await ExistingClustersAsync(caller, cancellationToken);
         var result = ClusterSpecValidator.Validate(request, options.Value.Catalog, existing);
         var errors = result.Errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
         var portalErrors = false;
@@ -76,6 +76,12 @@ public sealed partial class ClusterRequestValidator(
     /// </summary>
     public ClusterSpecValidation ValidateChange(ClusterSpec current, UpdateClusterRequest change)
     {
+        // In a create an empty version means "the default"; here it would silently move a running cluster to it.
+        if (change.ConsulVersion is { } version && string.IsNullOrWhiteSpace(version))
+            return new ClusterSpecValidation(null, new Dictionary<string, string[]>
+            {
+                ["consulVersion"] = [$"An empty Consul version is not a version: choose one of {string.Join(", ", options.Value.Catalog.ConsulVersions)}, or omit it to keep {current.ConsulVersion}."],
+            }, new Dictionary<string, string[]>());
         var input = new ClusterSpecInput
         {
             Name = current.Name,
@@ -94,14 +100,17 @@ public sealed partial class ClusterRequestValidator(
         return ClusterSpecValidator.Validate(input, options.Value.Catalog, []);
     }
 
-    /// <summary>Clusters that hold a name and an address range; a destroyed one holds neither.</summary>
-    private async Task<IReadOnlyCollection<ExistingCluster>> ExistingClustersAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Clusters that hold a name and an address range; a destroyed one holds neither. Those of teams the
+    /// caller is not in count just the same, but conflict messages do not say what they are called or hold.
+    /// </summary>
+    private async Task<IReadOnlyCollection<ExistingCluster>> ExistingClustersAsync(Caller caller, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.Clusters.AsNoTracking()
             .Where(c => c.Status != ClusterStatus.Destroyed)
-            .Select(c => new { c.Name, c.SpecJson })
+            .Select(c => new { c.Name, c.Team, c.SpecJson })
             .ToListAsync(cancellationToken);
-        return rows.Select(r => new ExistingCluster(r.Name, JsonSerializer.Deserialize<ClusterSpec>(r.SpecJson, PortalJson.Options)!.VpcCidr)).ToList();
+        return rows.Select(r => new ExistingCluster(r.Name, JsonSerializer.Deserialize<ClusterSpec>(r.SpecJson, PortalJson.Options)!.VpcCidr, caller.CanSee(r.Team))).ToList();
     }
 }

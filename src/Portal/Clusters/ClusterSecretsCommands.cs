@@ -39,7 +39,7 @@ public sealed class ClusterSecretsCommands(IDbContextFactory<PortalDbContext> db
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // A page's caller was resolved when the page opened, perhaps hours ago: who may see and who owns what is read again now.
-        var current = await CurrentAsync(db, caller, cancellationToken);
+        var current = await caller.NowAsync(db, cancellationToken);
         var cluster = await ClusterQueries.FindAsync(db, current, name, cancellationToken);
         if (cluster is null)
             return await DeniedAsync(db, caller, name, null, "not found or not visible",
@@ -68,20 +68,13 @@ public sealed class ClusterSecretsCommands(IDbContextFactory<PortalDbContext> db
     public async Task<(string Cluster, string Pem)?> CaCertificateAsync(Caller caller, string name, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (await ClusterQueries.FindAsync(db, caller, name, cancellationToken) is not { } cluster) return null;
+        if (await ClusterQueries.FindAsync(db, await caller.NowAsync(db, cancellationToken), name, cancellationToken) is not { } cluster) return null;
         return (cluster.Name, (await store.ForAsync(cluster, cancellationToken)).CaCertificatePem);
     }
 
     private static async Task<bool> MayRevealAsync(PortalDbContext db, Caller caller, string team, CancellationToken cancellationToken) =>
         await caller.IsAdminNowAsync(db, cancellationToken)
         || await db.TeamMemberships.AnyAsync(m => m.UserId == caller.UserId && m.Team.Name == team && m.Role == TeamRole.Owner, cancellationToken);
-
-    /// <summary>The caller with the teams and admin role the database gives them at this moment.</summary>
-    private static async Task<Caller> CurrentAsync(PortalDbContext db, Caller caller, CancellationToken cancellationToken)
-    {
-        var teams = await db.TeamMemberships.AsNoTracking().Where(m => m.UserId == caller.UserId).Select(m => m.Team.Name).ToListAsync(cancellationToken);
-        return caller with { IsAdmin = await caller.IsAdminNowAsync(db, cancellationToken), Teams = teams.ToHashSet() };
-    }
 
     /// <summary>A refused reveal is recorded as such, so that an auditor sees who tried; the answer is <paramref name="result"/>.</summary>
     private async Task<CommandResult<ManagementTokenView>> DeniedAsync(

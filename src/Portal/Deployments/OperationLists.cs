@@ -29,9 +29,8 @@ internal static class OperationLists
         if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(o => o.Cluster.Name.Contains(filter.Q));
         if (after is [var ticks, var id])
         {
-            if (!long.TryParse(ticks, out var createdTicks) || !Guid.TryParse(id, out var lastId))
+            if (!Pagination.TryReadTime(ticks, out var createdAt) || !Guid.TryParse(id, out var lastId))
                 return ApiResults.Invalid("cursor", "'cursor' is not a cursor of this list.");
-            var createdAt = new DateTimeOffset(createdTicks, TimeSpan.Zero);
             query = query.Where(o => o.CreatedAt < createdAt || (o.CreatedAt == createdAt && o.Id.CompareTo(lastId) < 0));
         }
         var rows = await query.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id).Take(take + 1).ToListAsync(cancellationToken);

@@ -33,15 +33,31 @@ public sealed record Caller(
     public static async Task<Caller?> FromAsync(ClaimsPrincipal principal, ClientInfo client, PortalDbContext db, CancellationToken cancellationToken)
     {
         if (principal.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId) return null;
-        var teams = await db.TeamMemberships.AsNoTracking().Where(m => m.UserId == userId).Select(m => m.Team.Name).ToListAsync(cancellationToken);
+        var teams = await TeamsAsync(db, userId, cancellationToken);
         var isAdmin = principal.IsInRole(PortalClaims.AdminRole);
         var tokenId = principal.FindFirstValue(PortalClaims.TokenId) is { } id ? Guid.Parse(id) : (Guid?)null;
         var scopes = tokenId is null
             ? Identity.Scopes.For(isAdmin)
             : principal.FindAll(PortalClaims.Scope).Select(c => c.Value)
                 .SelectMany(s => s == Identity.Scopes.ClustersWrite ? [s, Identity.Scopes.ClustersRead] : new[] { s });
-        return new Caller(userId, principal.Identity?.Name ?? userId, isAdmin, teams.ToHashSet(), scopes.ToHashSet(), tokenId, client);
+        return new Caller(userId, principal.Identity?.Name ?? userId, isAdmin, teams, scopes.ToHashSet(), tokenId, client);
     }
+
+    /// <summary>
+    /// This caller with the teams, admin role and (for a person) scopes the database gives them at this moment.
+    /// A page resolves its caller when it opens and may stay open for hours, while an admin takes the person out
+    /// of a team or the admin role: every command asks this first and decides with the answer, as the API does.
+    /// </summary>
+    public async Task<Caller> NowAsync(PortalDbContext db, CancellationToken cancellationToken)
+    {
+        if (ReferenceEquals(this, Housekeeping)) return this;
+        // A token acts as an admin only with the admin scope, and its scopes are the token's.
+        var isAdmin = await IsAdminNowAsync(db, cancellationToken);
+        return this with { IsAdmin = isAdmin, Teams = await TeamsAsync(db, UserId, cancellationToken), Scopes = TokenId is null ? Identity.Scopes.For(isAdmin).ToHashSet() : Scopes };
+    }
+
+    private static async Task<IReadOnlySet<string>> TeamsAsync(PortalDbContext db, string userId, CancellationToken cancellationToken) =>
+        (await db.TeamMemberships.AsNoTracking().Where(m => m.UserId == userId).Select(m => m.Team.Name).ToListAsync(cancellationToken)).ToHashSet();
 
     /// <summary>Whether the database holds the person in the admin role now, whatever a cookie issued at sign-in says.</summary>
     public static Task<bool> IsAdminAsync(PortalDbContext db, string userId, CancellationToken cancellationToken) =>
@@ -71,11 +87,16 @@ public static class CallerExtensions
         return caller;
     }
 
-    /// <summary>The caller behind a page, from the circuit's authentication state.</summary>
+    /// <summary>
+    /// The caller behind a page, from the circuit's authentication state, with teams and role as the database has
+    /// them now (the circuit's claims are those of sign-in). Commands check again when they act.
+    /// </summary>
     public static async Task<Caller?> CallerAsync(this Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState> state, ClientInfo client, IDbContextFactory<PortalDbContext> dbFactory)
     {
         var principal = (await state).User;
         await using var db = await dbFactory.CreateDbContextAsync();
-        return await Caller.FromAsync(principal, client, db, CancellationToken.None);
+        return await Caller.FromAsync(principal, client, db, CancellationToken.None) is { } caller
+            ? await caller.NowAsync(db, CancellationToken.None)
+            : null;
     }
 }

@@ -63,6 +63,12 @@ public static class IdentityExtensions
             options.Events.OnRedirectToAccessDenied = context => IsApi(context.Request)
                 ? AuthProblems.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden)
                 : Redirect(context);
+            // Signing in on the sign-in page, the cookie handler itself redirects to its ?ReturnUrl=: through the page's own check.
+            options.Events.OnRedirectToReturnUrl = context =>
+            {
+                context.Response.Redirect(OidcSignIn.LocalUrl(context.RedirectUri));
+                return Task.CompletedTask;
+            };
         }));
         if (oidc.Enabled) authentication.AddOpenIdConnect(OidcSignIn.Scheme, oidc.DisplayName, options => OidcSignIn.Configure(options, oidc));
 

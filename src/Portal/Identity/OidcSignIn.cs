@@ -100,6 +100,11 @@ internal static class OidcSignIn
         properties?.RedirectUri is { } uri && uri.IndexOf('?') is >= 0 and var query
         && QueryHelpers.ParseQuery(uri[query..]).TryGetValue("returnUrl", out var value) ? value.ToString() : null;
 
+    /// <summary>
+    /// A return address that stays on this portal, else "/". Only visible ASCII: a Location header with anything
+    /// else (é, a tab, U+202E) answers 500 or lands elsewhere than it reads. The portal's own links are percent-encoded.
+    /// </summary>
     internal static string LocalUrl(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : "/";
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+        && url.All(c => c is > ' ' and <= '~') ? url : "/";
 }

@@ -12,20 +12,30 @@ public sealed record TeamMemberRequest(string? Email, TeamRole? Role);
 public sealed record CreateUserRequest(string? Email, string? Password, string? DisplayName);
 public sealed record UserView(string Id, string Email, string? DisplayName, bool IsAdmin);
 
-/// <summary>Teams and their members, for the admin page and the admin API; every change is audited.</summary>
+/// <summary>
+/// Teams and their members, for the admin page and the admin API; every change is audited. Each command
+/// asks whether the caller is an admin at that moment: the admin page may have opened before they stopped being one.
+/// </summary>
 public sealed class TeamAdministration(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, IServiceScopeFactory scopes, TimeProvider time)
 {
+    private const string AdminsOnly = "Only portal admins manage teams and accounts.";
+
     /// <summary>Creates a local account (for portals without single sign-on); the person signs in with the given password.</summary>
     public async Task<CommandResult<UserView>> CreateUserAsync(Caller caller, CreateUserRequest request, CancellationToken cancellationToken)
     {
+        if (!await IsAdminNowAsync(caller, cancellationToken)) return CommandResult<UserView>.Forbidden(AdminsOnly);
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<PortalUser>>();
         var email = request.Email?.Trim() ?? "";
-        if (!System.Net.Mail.MailAddress.TryCreate(email, out _) || email.Length > 256)
-            return CommandResult<UserView>.Invalid(new Dictionary<string, string[]> { ["email"] = ["Enter a valid email address."] });
+        var displayName = request.DisplayName?.Trim();
+        var errors = new Dictionary<string, string[]>();
+        if (NameRules.HasUnsafeCharacters(email)) errors["email"] = [NameRules.UnsafeMessage("email address")];
+        else if (!System.Net.Mail.MailAddress.TryCreate(email, out _) || email.Length > 256) errors["email"] = ["Enter a valid email address."];
+        if (displayName is not null && NameRules.Problem(displayName, NameRules.MaxDisplayName, "display name") is { } nameProblem) errors["displayName"] = [nameProblem];
+        if (errors.Count > 0) return CommandResult<UserView>.Invalid(errors);
         if (await users.FindByEmailAsync(email) is not null)
             return CommandResult<UserView>.Conflict($"An account for '{email}' already exists.", new Dictionary<string, string[]> { ["email"] = [$"An account for '{email}' already exists."] });
-        var user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = request.DisplayName?.Trim(), CreatedAt = time.GetUtcNow() };
+        var user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = displayName, CreatedAt = time.GetUtcNow() };
         var created = await users.CreateAsync(user, request.Password ?? "");
         if (!created.Succeeded)
             return CommandResult<UserView>.Invalid(new Dictionary<string, string[]> { ["password"] = created.Errors.Select(e => e.Description).ToArray() });
@@ -43,13 +53,13 @@ public sealed class TeamAdministration(IDbContextFactory<PortalDbContext> dbFact
 
     public async Task<CommandResult<TeamView>> CreateAsync(Caller caller, CreateTeamRequest request, CancellationToken cancellationToken)
     {
+        if (!await IsAdminNowAsync(caller, cancellationToken)) return CommandResult<TeamView>.Forbidden(AdminsOnly);
         var name = request.Name?.Trim() ?? "";
         var displayName = string.IsNullOrWhiteSpace(request.DisplayName) ? name : request.DisplayName.Trim();
         var errors = new Dictionary<string, string[]>();
         if (!ClusterRequestValidator.TeamSlug().IsMatch(name))
             errors["name"] = ["A team name is a DNS-style slug: 3 to 64 lower-case letters, digits and hyphens, e.g. team-a."];
-        if (displayName.Length > 128 || displayName.Any(char.IsControl))
-            errors["displayName"] = ["The display name has at most 128 characters and no control characters."];
+        if (NameRules.Problem(displayName, NameRules.MaxDisplayName, "display name") is { } nameProblem) errors["displayName"] = [nameProblem];
         if (errors.Count > 0) return CommandResult<TeamView>.Invalid(errors);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -65,6 +75,7 @@ public sealed class TeamAdministration(IDbContextFactory<PortalDbContext> dbFact
 
     public async Task<CommandResult<TeamView>> AddMemberAsync(Caller caller, string teamName, TeamMemberRequest request, CancellationToken cancellationToken)
     {
+        if (!await IsAdminNowAsync(caller, cancellationToken)) return CommandResult<TeamView>.Forbidden(AdminsOnly);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var team = await db.Teams.Include(t => t.Members).ThenInclude(m => m.User).SingleOrDefaultAsync(t => t.Name == teamName, cancellationToken);
         if (team is null) return CommandResult<TeamView>.NotFound($"No team named '{teamName}'.");
@@ -83,6 +94,7 @@ public sealed class TeamAdministration(IDbContextFactory<PortalDbContext> dbFact
 
     public async Task<CommandResult<TeamView>> RemoveMemberAsync(Caller caller, string teamName, string? email, CancellationToken cancellationToken)
     {
+        if (!await IsAdminNowAsync(caller, cancellationToken)) return CommandResult<TeamView>.Forbidden(AdminsOnly);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var team = await db.Teams.Include(t => t.Members).ThenInclude(m => m.User).SingleOrDefaultAsync(t => t.Name == teamName, cancellationToken);
         if (team is null) return CommandResult<TeamView>.NotFound($"No team named '{teamName}'.");
@@ -95,6 +107,12 @@ public sealed class TeamAdministration(IDbContextFactory<PortalDbContext> dbFact
         scope.Add(caller.Actor, new AuditRecord("team.member.remove", "team", team.Name, Team: team.Name, Details: new { member = membership.User.Email }));
         await scope.CommitAsync(cancellationToken);
         return CommandResult<TeamView>.Ok(View(team));
+    }
+
+    private async Task<bool> IsAdminNowAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return (await caller.NowAsync(db, cancellationToken)).IsAdmin;
     }
 
     private static TeamView View(Team team) => new(team.Name, team.DisplayName,

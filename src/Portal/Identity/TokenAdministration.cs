@@ -46,7 +46,8 @@ public sealed class TokenAdministration(IDbContextFactory<PortalDbContext> dbFac
         var maxDays = settings.Value.MaxTokenLifetimeDays;
         var errors = new Dictionary<string, string[]>();
         var name = request.Name?.Trim() ?? "";
-        if (name.Length is 0 or > 100 || name.Any(char.IsControl)) errors["name"] = ["Give the token a name of 1 to 100 characters, e.g. 'ci-pipeline'."];
+        if (NameRules.HasUnsafeCharacters(name)) errors["name"] = [NameRules.UnsafeMessage("token name")];
+        else if (name.Length is 0 or > NameRules.MaxTokenName) errors["name"] = [$"Give the token a name of 1 to {NameRules.MaxTokenName} characters, e.g. 'ci-pipeline'."];
         var scopes = request.Scopes ?? [];
         if (scopes.Count == 0 || scopes.Any(s => !Scopes.All.Contains(s)))
             errors["scopes"] = [$"Choose one or more of: {string.Join(", ", Scopes.All)}."];

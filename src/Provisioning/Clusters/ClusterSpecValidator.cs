@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 namespace Provisioning.Clusters;
 
 /// <summary>A cluster the portal already manages, as far as validation needs to know it.</summary>
-public sealed record ExistingCluster(string Name, string VpcCidr);
+/// <param name="Visible">Whether the requester may see it; conflicts with one they may not see name neither it nor its range.</param>
+public sealed record ExistingCluster(string Name, string VpcCidr, bool Visible = true);
 
 /// <summary>
 /// The outcome of validating a <see cref="ClusterSpecInput"/>: either a spec, or problems per
@@ -140,9 +141,9 @@ public static partial class ClusterSpecValidator
         string? requested, IReadOnlyCollection<ExistingCluster> existing, Action<string, string> error, Action<string, string> conflict)
     {
         var taken = existing
-            .Select(c => (c.Name, Cidr: Ipv4Cidr.TryParse(c.VpcCidr, out var cidr, out _) ? cidr : null))
+            .Select(c => (c.Name, c.Visible, Cidr: Ipv4Cidr.TryParse(c.VpcCidr, out var cidr, out _) ? cidr : null))
             .Where(c => c.Cidr is not null)
-            .Select(c => (c.Name, Cidr: c.Cidr!.Value))
+            .Select(c => (c.Name, c.Visible, Cidr: c.Cidr!.Value))
             .ToList();
 
         if (string.IsNullOrWhiteSpace(requested))
@@ -169,8 +170,8 @@ public static partial class ClusterSpecValidator
             return null;
         }
         var overlapping = taken.Where(t => t.Cidr.Overlaps(vpc)).ToList();
-        foreach (var other in overlapping)
-            conflict("vpcCidr", $"{vpc} overlaps cluster '{other.Name}' ({other.Cidr}).");
+        foreach (var message in overlapping.Select(o => o.Visible ? $"{vpc} overlaps cluster '{o.Name}' ({o.Cidr})." : $"{vpc} overlaps another cluster's range.").Distinct())
+            conflict("vpcCidr", message);
         return overlapping.Count == 0 ? vpc.ToString() : null;
     }
 

@@ -120,14 +120,52 @@ public sealed partial class BadInputTests : IAsyncDisposable
         new("token scopes not a list", HttpMethod.Post, Tokens, "{\"name\":\"t\",\"scopes\":\"admin\"}"),
         new("revoke token bad guid", HttpMethod.Delete, Tokens + "/not-a-guid", ContentType: null),
         new("revoke unknown token", HttpMethod.Delete, Tokens + $"/{Guid.NewGuid()}", ContentType: null),
+        // Crafted cursors: well-formed, but holding values no list ever hands out
+        new("cursor with negative time", HttpMethod.Get, Clusters + "?cursor=" + Cursor("alpha", "-1", Guid.Empty.ToString()), ContentType: null),
+        new("cursor beyond the last time", HttpMethod.Get, Clusters + "?cursor=" + Cursor("alpha", "3155378976000000000", Guid.Empty.ToString()), ContentType: null),
+        new("operations cursor with negative time", HttpMethod.Get, "/api/v1/operations?cursor=" + Cursor("-5", Guid.Empty.ToString()), ContentType: null),
+        new("cluster operations cursor beyond time", HttpMethod.Get, Clusters + "/nope/operations?cursor=" + Cursor(long.MaxValue.ToString(), Guid.Empty.ToString()), ContentType: null),
+        new("cursor of invalid utf-8", HttpMethod.Get, Clusters + "?cursor=" + System.Buffers.Text.Base64Url.EncodeToString([0xC3, 0x28, 0x0A, 0x31, 0x0A, 0x32]), ContentType: null),
+        // Character sets other than UTF-8
+        new("unknown charset", HttpMethod.Post, Clusters, "{\"name\":\"alpha\"}", "application/json; charset=bogus"),
+        new("utf-16 charset", HttpMethod.Post, Clusters, "{\"name\":\"alpha\"}", "application/json; charset=utf-16"),
+        new("patch unknown charset", new HttpMethod("PATCH"), Clusters + "/nope", "{\"clientCount\":3}", "application/merge-patch+json; charset=x-nope"),
+        new("token unknown charset", HttpMethod.Post, "/api/v1/tokens", "{\"name\":\"t\"}", "application/json; charset=\"\""),
+        // Numbers as strings
+        Create("string digits as count", "{\"name\":\"alpha\",\"clientCount\":\"5\"}"),
+        Create("string digits as servers", "{\"name\":\"alpha\",\"serversPerAz\":\"3\"}"),
+        Create("string digits as retention", "{\"name\":\"alpha\",\"logRetentionDays\":\"30\"}"),
+        Create("string digits as ttl", "{\"name\":\"alpha\",\"timeToLiveHours\":\"1\"}"),
+        new("patch string digits", new HttpMethod("PATCH"), Clusters + "/nope", "{\"clientCount\":\"5\"}"),
+        // Addresses with leading zeros (read as octal by some parsers: 010 is 8)
+        Create("leading zero octet", "{\"name\":\"alpha\",\"vpcCidr\":\"010.0.0.0/16\"}"),
+        Create("leading zero prefix", "{\"name\":\"alpha\",\"vpcCidr\":\"10.0.0.0/016\"}"),
+        Create("signed prefix", "{\"name\":\"alpha\",\"vpcCidr\":\"10.0.0.0/+16\"}"),
+        Create("leading zero admin octet", "{\"name\":\"alpha\",\"adminCidr\":\"192.168.01.0/24\"}"),
+        // Names: control and bidi characters, and length
+        new("nul in team display name", HttpMethod.Post, "/api/v1/teams", "{\"name\":\"team-nul\",\"displayName\":\"a\\u0000b\"}"),
+        new("bidi override in team display name", HttpMethod.Post, "/api/v1/teams", "{\"name\":\"team-bidi\",\"displayName\":\"abc\\u202Egpj.exe\"}"),
+        new("long team display name", HttpMethod.Post, "/api/v1/teams", "{\"name\":\"team-long\",\"displayName\":\"" + new string('d', 20_000) + "\"}"),
+        new("nul in user display name", HttpMethod.Post, "/api/v1/users", "{\"email\":\"nul@portal.test\",\"password\":\"Long-enough-2026\",\"displayName\":\"a\\u0000b\"}"),
+        new("bidi isolate in user display name", HttpMethod.Post, "/api/v1/users", "{\"email\":\"bidi@portal.test\",\"password\":\"Long-enough-2026\",\"displayName\":\"\\u2067admin\\u2069\"}"),
+        new("long user display name", HttpMethod.Post, "/api/v1/users", "{\"email\":\"long@portal.test\",\"password\":\"Long-enough-2026\",\"displayName\":\"" + new string('d', 20_000) + "\"}"),
+        new("bidi in email", HttpMethod.Post, "/api/v1/users", "{\"email\":\"ev\\u202Eil@portal.test\",\"password\":\"Long-enough-2026\"}"),
+        new("bidi override in token name", HttpMethod.Post, "/api/v1/tokens", "{\"name\":\"ci\\u202E\",\"scopes\":[\"clusters:read\"],\"expiresAt\":\"" + NextWeek + "\"}"),
+        new("zero-width in token name", HttpMethod.Post, "/api/v1/tokens", "{\"name\":\"c\\u200Bi\",\"scopes\":[\"clusters:read\"],\"expiresAt\":\"" + NextWeek + "\"}"),
+        new("line separator in token name", HttpMethod.Post, "/api/v1/tokens", "{\"name\":\"c\\u2028i\",\"scopes\":[\"clusters:read\"],\"expiresAt\":\"" + NextWeek + "\"}"),
     ];
 
     private const string Tokens = "/api/v1/tokens";
+
+    private static string NextWeek => DateTimeOffset.UtcNow.AddDays(7).ToString("O");
+
+    private static string Cursor(params string[] values) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Join('\n', values)));
 
     [Fact]
     public async Task Api_MalformedRequests_Answer4xxProblemAndStoreNothing()
     {
         var http = _app.CreateApiClient();
+        var before = await StoredAsync();
         var requests = Requests().ToList();
         Assert.True(requests.Count >= 50, $"only {requests.Count} malformed requests");
         var failures = new List<string>();
@@ -138,7 +176,7 @@ public sealed partial class BadInputTests : IAsyncDisposable
             if (bad.RawBody is not null) request.Content = new ByteArrayContent(bad.RawBody);
             else if (bad.Body is not null) request.Content = new StringContent(bad.Body, Encoding.UTF8);
             if (request.Content is not null)
-                request.Content.Headers.ContentType = bad.ContentType is null ? null : new MediaTypeHeaderValue(bad.ContentType);
+                request.Content.Headers.ContentType = bad.ContentType is null ? null : MediaTypeHeaderValue.Parse(bad.ContentType);
             if (request.Content is not null && bad.RawBody is not null) request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             foreach (var (name, value) in bad.Headers ?? new Dictionary<string, string>()) request.Headers.TryAddWithoutValidation(name, value);
 
@@ -159,13 +197,22 @@ public sealed partial class BadInputTests : IAsyncDisposable
         Assert.Equal(0, await db.Clusters.CountAsync(Ct));
         Assert.Equal(0, await db.Operations.CountAsync(Ct));
         Assert.Equal(0, await db.IdempotencyKeys.CountAsync(Ct));
-        Assert.Equal(1, await db.PersonalAccessTokens.CountAsync(Ct)); // the bootstrap admin's
+        Assert.Equal(before, await StoredAsync());
+    }
+
+    /// <summary>What the bad requests to the team, account and token endpoints could have stored.</summary>
+    private async Task<string> StoredAsync()
+    {
+        await using var db = _app.CreateDbContext();
+        return $"teams {await db.Teams.CountAsync(Ct)}, users {await db.Users.CountAsync(Ct)}, tokens {await db.PersonalAccessTokens.CountAsync(Ct)}";
     }
 
     [Theory]
     [InlineData("{\"name\":\"alpha\",\"colour\":\"red\"}", "colour", "'colour' is not a field of this request.")]
     [InlineData("{\"name\":\"alpha\",\"simulation\":{\"failResource\":\"vpc\",\"extra\":1}}", "simulation.extra", "'simulation.extra' is not a field of this request.")]
     [InlineData("{\"name\":\"alpha\",\"clientCount\":\"five\"}", "clientCount", "'clientCount' must be a whole number.")]
+    [InlineData("{\"name\":\"alpha\",\"clientCount\":\"5\"}", "clientCount", "'clientCount' must be a whole number.")]
+    [InlineData("{\"name\":\"alpha\",\"serversPerAz\":\"3\"}", "serversPerAz", "'serversPerAz' must be a whole number.")]
     [InlineData("{\"name\":\"alpha\",\"availabilityZones\":\"eu-west-1a\"}", "availabilityZones", "'availabilityZones' must be a list.")]
     [InlineData("{\"name\":5}", "name", "'name' must be a string.")]
     [InlineData("{\"name\":\"alpha\",\"name\":\"beta\"}", "name", "'name' appears more than once.")]

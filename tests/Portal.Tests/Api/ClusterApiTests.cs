@@ -124,6 +124,23 @@ public sealed class ClusterApiTests : PortalApiTest
         Assert.Contains("overlaps cluster 'first'", (string)problem["errors"]!["vpcCidr"]![0]!);
     }
 
+    [Fact]
+    public async Task CreateCluster_OverlapsAnotherTeamsCluster_Answers409WithoutNamingItOrItsRange()
+    {
+        await Http.CreateMemberAsync("member@portal.test", "Member-password-2026", "team-a");
+        await Http.CreateMemberAsync("other@portal.test", "Other-password-2026", "team-b");
+        await Http.CreateClusterAsync(new { name = "hidden-one", team = "team-b", vpcCidr = "10.77.0.0/16" });
+        using var member = await Personas.SignInAsync(App, "member@portal.test", "Member-password-2026");
+
+        var response = await member.PostAsJsonAsync("/api/v1/clusters", new { name = "mine", team = "team-a", vpcCidr = "10.77.16.0/20" }, Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("overlaps another cluster's range", (string)JsonNode.Parse(text)!["errors"]!["vpcCidr"]![0]!);
+        Assert.DoesNotContain("hidden-one", text);
+        Assert.DoesNotContain("10.77.0.0/16", text);
+    }
+
     [Theory]
     [InlineData("eu-west-1z", "'eu-west-1z' is not an Availability Zone of eu-west-1")]
     [InlineData("eu-west-1a", "The two Availability Zones must differ")]

@@ -42,6 +42,25 @@ public sealed class ClusterChangeApiTests : PortalApiTest
         Assert.Equal(["clientCount", "consulVersion"], errors.Select(e => e.Key).Order());
     }
 
+    [Theory]
+    [InlineData("""{"consulVersion":""}""")]
+    [InlineData("""{"consulVersion":"  "}""")]
+    [InlineData("""{"clientCount":3,"consulVersion":""}""")]
+    public async Task PatchCluster_EmptyConsulVersion_Answers400AndChangesNothing(string body)
+    {
+        await ReadyClusterAsync("pinned");
+        var before = await Http.GetJsonAsync("/api/v1/clusters/pinned");
+
+        var response = await PatchAsync("/api/v1/clusters/pinned", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["errors"]!.AsObject();
+        Assert.Contains("omit it to keep", (string)errors["consulVersion"]![0]!);
+        Assert.Equal(before.ToJsonString(), (await Http.GetJsonAsync("/api/v1/clusters/pinned")).ToJsonString());
+        await using var db = App.CreateDbContext();
+        Assert.Equal(1, await db.Operations.CountAsync(Ct));
+    }
+
     [Fact]
     public async Task PatchAndDelete_StaleIfMatch_Answer412AndChangeNothing()
     {
@@ -117,6 +136,62 @@ public sealed class ClusterChangeApiTests : PortalApiTest
         var events = await Http.AllEventsAsync((string)retried["id"]!);
         Assert.Contains("only the missing ones are created", (string)events[0]["message"]!);
         Assert.DoesNotContain(events, e => (string?)e["resource"]?["name"] == "vpc" && (string)e["resource"]!["op"]! == "create");
+    }
+
+    [Fact]
+    public async Task RetryOperation_ClusterDestroyedAndNameReusedByAnotherTeam_Answers409AndChangesNothing()
+    {
+        var (failed, successor) = await NameReusedAfterFailureAsync();
+
+        var response = await Http.PostAsync($"/api/v1/operations/{failed}/retry", null, Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("destroyed", (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["detail"]!);
+        await AssertUntouchedAsync(successor);
+    }
+
+    [Fact]
+    public async Task CancelOperation_ClusterDestroyedAndNameReused_Answers409AndChangesNothing()
+    {
+        var (failed, successor) = await NameReusedAfterFailureAsync();
+
+        var response = await Http.PostAsync($"/api/v1/operations/{failed}/cancel", null, Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        await AssertUntouchedAsync(successor);
+    }
+
+    /// <summary>
+    /// A create that failed in team-a, its cluster destroyed since, and the name taken by a ready cluster of team-b:
+    /// the failed operation's id, and the spec and operations of team-b's cluster as they are.
+    /// </summary>
+    private async Task<(string Failed, string Successor)> NameReusedAfterFailureAsync()
+    {
+        await Http.CreateMemberAsync("a@portal.test", "Reused-password-2026", "team-a");
+        await Http.CreateMemberAsync("b@portal.test", "Reused-password-2026", "team-b");
+        var first = await Http.CreateClusterAsync(new { name = "reused", team = "team-a", simulation = new { failResource = "serverGroupA" } });
+        var failed = (string)(await Http.WaitForOperationAsync((string)first["operation"]!["id"]!))["id"]!;
+        var destroy = JsonNode.Parse(await (await Http.DeleteAsync("/api/v1/clusters/reused", Ct)).Content.ReadAsStringAsync(Ct))!;
+        Assert.Equal("succeeded", (string)(await Http.WaitForOperationAsync((string)destroy["operation"]!["id"]!))["state"]!);
+        var second = await Http.CreateClusterAsync(new { name = "reused", team = "team-b", clientCount = 2 });
+        await Http.WaitForOperationAsync((string)second["operation"]!["id"]!);
+        return (failed, await SuccessorStateAsync());
+    }
+
+    private async Task<string> SuccessorStateAsync()
+    {
+        await using var db = App.CreateDbContext();
+        var cluster = await db.Clusters.AsNoTracking().SingleAsync(c => c.Team == "team-b", Ct);
+        var operations = await db.Operations.AsNoTracking().Where(o => o.ClusterId == cluster.Id).Select(o => o.Kind + ":" + o.State).ToListAsync(Ct);
+        return $"{cluster.Status} {cluster.SpecJson} {string.Join(",", operations)}";
+    }
+
+    private async Task AssertUntouchedAsync(string successor)
+    {
+        await Task.Delay(300, Ct); // a wrongly enqueued operation would have run by now
+        Assert.Equal(successor, await SuccessorStateAsync());
+        await using var db = App.CreateDbContext();
+        Assert.Equal(0, await db.Operations.CountAsync(o => o.State == Portal.Data.OperationState.Queued || o.State == Portal.Data.OperationState.Running, Ct));
     }
 
     [Fact]

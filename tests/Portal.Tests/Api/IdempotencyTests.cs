@@ -126,6 +126,26 @@ public sealed class IdempotencyTests : IAsyncDisposable
         Assert.Equal(2, await db.Operations.CountAsync(Ct));
     }
 
+    [Fact]
+    public async Task CreateCluster_ReplayAfterTheCallerLeftTheTeam_Answers404WithoutTheCluster()
+    {
+        var admin = _app.CreateApiClient();
+        await admin.CreateMemberAsync("leaver@portal.test", "Leaver-password-2026", "team-a");
+        using var member = await Personas.SignInAsync(_app, "leaver@portal.test", "Leaver-password-2026");
+        const string body = """{"name":"left-behind","team":"team-a"}""";
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(member, "/api/v1/clusters", "key-leaver", body)).Status);
+        Assert.True((await admin.DeleteAsync("/api/v1/teams/team-a/members?email=leaver@portal.test", Ct)).IsSuccessStatusCode);
+
+        var replay = await PostAsync(member, "/api/v1/clusters", "key-leaver", body);
+
+        Assert.Equal(HttpStatusCode.NotFound, replay.Status);
+        Assert.Equal("application/problem+json", replay.ContentType);
+        Assert.DoesNotContain("left-behind", replay.Body);
+        Assert.Null(replay.Location);
+        await using var db = _app.CreateDbContext();
+        Assert.Equal(1, await db.Clusters.CountAsync(Ct));
+    }
+
     private sealed record Reply(HttpStatusCode Status, string? Location, string? ContentType, string Body, bool Replayed);
 
     private static async Task<Reply> PostAsync(HttpClient http, string url, string key, string? body)

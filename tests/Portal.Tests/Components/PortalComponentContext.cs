@@ -29,25 +29,26 @@ public abstract class PortalComponentContext : BunitContext
     }
 
     /// <summary>Call after changing <see cref="PortalAppFactory.Settings"/> and before rendering.</summary>
-    protected void UsePortalServices()
+    /// <param name="email">Who the circuit is signed in as (an existing account); the bootstrap admin when omitted.</param>
+    protected void UsePortalServices(string email = PortalAppFactory.AdminEmail)
     {
         _ = Api; // starts the host
         // MudBlazor registers the options system here too, which would shadow the portal's bound options.
         Services.AddSingleton(App.Services.GetRequiredService<IOptions<ProvisioningOptions>>());
         Services.AddFallbackServiceProvider(App.Services);
-        SignInAsBootstrapAdmin();
+        SignInAs(email);
         Render<MudPopoverProvider>();
     }
 
-    /// <summary>Pages resolve their caller from the authentication state, as in a real circuit.</summary>
-    private void SignInAsBootstrapAdmin()
+    /// <summary>Pages resolve their caller from the authentication state, as in a real circuit; its claims are those of sign-in.</summary>
+    private void SignInAs(string email)
     {
         using var db = App.CreateDbContext();
-        var admin = db.Users.Single(u => u.Email == PortalAppFactory.AdminEmail);
+        var user = db.Users.Single(u => u.Email == email);
         var authorization = AddAuthorization();
-        authorization.SetAuthorized(PortalAppFactory.AdminEmail);
-        authorization.SetRoles(PortalClaims.AdminRole);
-        authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, admin.Id));
+        authorization.SetAuthorized(email);
+        if (Caller.IsAdminAsync(db, user.Id, CancellationToken.None).GetAwaiter().GetResult()) authorization.SetRoles(PortalClaims.AdminRole);
+        authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id));
     }
 
     protected override async ValueTask DisposeAsyncCore()

@@ -35,8 +35,9 @@ public static partial class Personas
         return client;
     }
 
-    /// <summary>Opens the sign-in page and posts its form, as a browser does; a redirect means signed in. The client must keep cookies.</summary>
-    public static async Task<HttpResponseMessage> PostSignInAsync(this HttpClient client, string email, string password)
+    /// <summary>Fills in and posts the sign-in form, as a browser does; the answer is the form post's.</summary>
+    /// <param name="returnUrl">The page the sign-in returns to, as the sign-in page's query and hidden field carry it.</param>
+    public static async Task<HttpResponseMessage> PostSignInAsync(this HttpClient client, string email, string password, string? returnUrl = null)
     {
         var ct = Xunit.TestContext.Current.CancellationToken;
         var page = await client.GetStringAsync("/account/login", ct);
@@ -47,7 +48,9 @@ public static partial class Personas
             ["Input.Email"] = email,
             ["Input.Password"] = password,
         };
-        return await client.PostAsync("/account/login", new FormUrlEncodedContent(form), ct);
+        var url = returnUrl is null ? "/account/login" : "/account/login?ReturnUrl=" + Uri.EscapeDataString(returnUrl);
+        if (returnUrl is not null) form["ReturnUrl"] = returnUrl;
+        return await client.PostAsync(url, new FormUrlEncodedContent(form), ct);
     }
 
     /// <summary>Creates a token for the signed-in (or token-holding) client and returns its value.</summary>
