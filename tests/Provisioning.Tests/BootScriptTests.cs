@@ -17,39 +17,35 @@ public partial class BootScriptTests
     [InlineData(ConsulRole.Client)]
     public async Task Render_EitherRole_PassesShellcheckWithoutSuppressions(ConsulRole role)
     {
-        var shellcheck = ExternalTool.Require("shellcheck");
         var script = BootScript.Render(Spec, Network, role);
-        var path = Path.Combine(Path.GetTempPath(), $"portal-boot-{role}-{Guid.NewGuid():N}.sh");
-        await File.WriteAllTextAsync(path, script, TestContext.Current.CancellationToken);
-        try
-        {
-            // Severity "style" reports every default check, down to the least serious.
-            var (exitCode, output) = await ExternalTool.RunAsync(shellcheck, ["--shell=bash", "--severity=style", "--format=gcc", path], TestContext.Current.CancellationToken);
 
-            Assert.True(exitCode == 0, output);
-            Assert.DoesNotContain("shellcheck disable", script);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var (exitCode, output) = await ShellcheckAsync(script);
+
+        Assert.True(exitCode == 0, output);
+        Assert.DoesNotContain("shellcheck disable", script);
     }
 
     /// <summary>The script the boot script writes for systemd to run is a program too: it gets the same lint.</summary>
     [Fact]
     public async Task Render_Server_EmbeddedAclBootstrapScriptPassesShellcheck()
     {
-        var shellcheck = ExternalTool.Require("shellcheck");
-        var script = BootScript.Render(Spec, Network, ConsulRole.Server);
-        var bootstrap = EmbeddedBootstrap().Match(script);
+        var bootstrap = EmbeddedBootstrap().Match(BootScript.Render(Spec, Network, ConsulRole.Server));
         Assert.True(bootstrap.Success);
-        var path = Path.Combine(Path.GetTempPath(), $"portal-acl-bootstrap-{Guid.NewGuid():N}.sh");
-        await File.WriteAllTextAsync(path, bootstrap.Groups["script"].Value, TestContext.Current.CancellationToken);
+
+        var (exitCode, output) = await ShellcheckAsync(bootstrap.Groups["script"].Value);
+
+        Assert.True(exitCode == 0, output);
+    }
+
+    /// <summary>Severity "style" reports every default check, down to the least serious.</summary>
+    private static async Task<(int ExitCode, string Output)> ShellcheckAsync(string script)
+    {
+        var shellcheck = ExternalTool.Require("shellcheck");
+        var path = Path.Combine(Path.GetTempPath(), $"portal-script-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(path, script, TestContext.Current.CancellationToken);
         try
         {
-            var (exitCode, output) = await ExternalTool.RunAsync(shellcheck, ["--shell=bash", "--severity=style", "--format=gcc", path], TestContext.Current.CancellationToken);
-
-            Assert.True(exitCode == 0, output);
+            return await ExternalTool.RunAsync(shellcheck, ["--shell=bash", "--severity=style", "--format=gcc", path], TestContext.Current.CancellationToken);
         }
         finally
         {
