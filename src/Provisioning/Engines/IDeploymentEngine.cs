@@ -1,3 +1,4 @@
+using Provisioning.Health;
 using Provisioning.Security;
 using Provisioning.Topology;
 
@@ -19,6 +20,24 @@ public interface IDeploymentEngine
     Task<DeploymentResult> DestroyAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken);
 
     Task<DeploymentResult> RefreshAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks Consul itself, on one server of each datacenter, how the cluster is (consul-topology.md,
+    /// "Checking Consul's health from the portal"). One attempt: the caller decides how long to keep trying.
+    /// A datacenter that cannot be asked is reported unreachable, never thrown.
+    /// </summary>
+    Task<ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The zone-outage drill: an engine that can take one Availability Zone down and bring it back, so
+/// a team sees what "survives the loss of one AZ" means. Only the simulated engine offers it.
+/// </summary>
+public interface IZoneOutageDrill
+{
+    Task<DeploymentResult> TakeZoneDownAsync(TopologyPlan plan, DeploymentContext context, string zone, IDeploymentEventSink sink, CancellationToken cancellationToken);
+
+    Task<DeploymentResult> RestoreZoneAsync(TopologyPlan plan, DeploymentContext context, string zone, IDeploymentEventSink sink, CancellationToken cancellationToken);
 }
 
 /// <summary>What the engine needs to know beyond the plan.</summary>
@@ -34,7 +53,11 @@ public sealed record DeploymentContext(
 
 /// <summary>Fault injection for the simulated engine.</summary>
 /// <param name="FailResource">The logical name of a resource whose create fails.</param>
-public sealed record SimulatedFaults(string? FailResource);
+/// <param name="FailCheck">A Consul health check that fails on every check of the cluster.</param>
+public sealed record SimulatedFaults(string? FailResource, SimulatedHealthFault? FailCheck = null);
+
+/// <summary>What can be wrong with a simulated Consul, one per health check.</summary>
+public enum SimulatedHealthFault { NoLeader, MissingVoter, NoFailureTolerance, WanMemberDown, DnsFails, ReplicationStopped }
 
 public enum DeploymentOutcome { Succeeded, Failed, Cancelled }
 

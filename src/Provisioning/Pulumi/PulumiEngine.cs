@@ -33,6 +33,9 @@ public sealed class PulumiEngine(PulumiCli cli, ILogger<PulumiEngine> logger) : 
     public Task<DeploymentResult> RefreshAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken) =>
         RunAsync("refresh", ["refresh", "--yes", "--skip-preview"], plan, context, sink, cancellationToken);
 
+    public Task<Health.ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken) =>
+        throw new NotImplementedException("The SSM health probe is being written (issue 12).");
+
     /// <summary>What an <c>up</c> would change, reported as diagnostics; nothing is deployed.</summary>
     public Task<DeploymentResult> PreviewAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken) =>
         RunAsync("preview", ["preview"], plan, context, sink, cancellationToken);

@@ -104,6 +104,9 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
         return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: missing == 0 ? SimulatedInstances.Outputs(plan, state) : null);
     }
 
+    public Task<Health.ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken) =>
+        throw new NotImplementedException("Simulated Consul health is being written (issue 12).");
+
     private const string Interrupted = "\0interrupted";
 
     private async Task<string?> SimulateCreateAsync(
