@@ -14,7 +14,9 @@ public sealed record ClusterView(
     ClusterSpec Spec,
     JsonNode? Outputs,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    Monitoring.ClusterHealthSummary? Health = null,
+    string? ZoneOutage = null)
 {
     public static ClusterView From(Cluster c) => new(
         c.Name, c.Team, c.Status, c.Engine,

@@ -1,8 +1,9 @@
 namespace Portal.Data;
 
-public enum ClusterStatus { Requested, Provisioning, Ready, Failed, Destroying, Destroyed }
+/// <summary><c>Degraded</c>: deployed, but Consul's own health checks do not all pass.</summary>
+public enum ClusterStatus { Requested, Provisioning, Ready, Degraded, Failed, Destroying, Destroyed }
 
-public enum OperationKind { Create, Update, Preview, Refresh, Destroy }
+public enum OperationKind { Create, Update, Preview, Refresh, Destroy, ZoneOutage, ZoneRestore }
 
 public enum OperationState { Queued, Running, Succeeded, Failed, Cancelling, Cancelled }
 

@@ -1,6 +1,7 @@
 namespace Provisioning.Health;
 
-public enum HealthStatus { Healthy, Degraded }
+/// <summary><c>Unknown</c> until the first check of a deployed cluster; the evaluator itself says healthy or degraded.</summary>
+public enum HealthStatus { Unknown, Healthy, Degraded }
 
 /// <summary>
 /// What Consul itself says about a cluster, per datacenter and across both: the result of one
