@@ -6,6 +6,8 @@ using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Identity;
 using Portal.Deployments;
+using Portal.Drills;
+using Portal.Monitoring;
 using Portal.Security;
 using Scalar.AspNetCore;
 
@@ -64,6 +66,8 @@ public static class ApiExtensions
             .RequireAuthorization().WithTags("Tokens").WithName("GetAntiforgeryToken")
             .WithSummary("For browser scripts using the sign-in cookie: the header to send with every POST, PATCH and DELETE");
         api.MapClusterEndpoints();
+        api.MapClusterHealthEndpoints();
+        api.MapDrillEndpoints();
         api.MapOperationEndpoints();
         api.MapIdentityEndpoints();
         api.MapAuditEndpoints();

@@ -111,7 +111,7 @@ public sealed partial class ClusterCommands(
             return CommandResult<ClusterOperationView>.Conflict(OfDestroyedCluster(failed, "retried"));
         if (failed.State is not (OperationState.Failed or OperationState.Cancelled))
             return CommandResult<ClusterOperationView>.Conflict($"Only a failed or cancelled operation can be retried; this one is {failed.State.ToString().ToLowerInvariant()}.");
-        return await EnqueueOnAsync(db, caller, failed.Cluster, failed.Kind, "operation.retry", failed.SpecJson, failed.Id, cancellationToken);
+        return await EnqueueOnAsync(db, caller, failed.Cluster, failed.Kind, "operation.retry", failed.SpecJson, failed.Id, cancellationToken, failed.Zone);
     }
 
     /// <summary>Asks a queued or running operation to stop. A queued one stops at once; a running one at its next safe point.</summary>
@@ -145,29 +145,41 @@ public sealed partial class ClusterCommands(
     }
 
     /// <summary>Enqueues an operation on the live cluster that holds <paramref name="name"/>, if the caller may see it now.</summary>
-    private async Task<CommandResult<ClusterOperationView>> EnqueueAsync(
-        Caller caller, string name, OperationKind kind, string action, CancellationToken cancellationToken, string? specJson = null)
+    private Task<CommandResult<ClusterOperationView>> EnqueueAsync(
+        Caller caller, string name, OperationKind kind, string action, CancellationToken cancellationToken, string? specJson = null) =>
+        EnqueueAsync(caller, name, kind, action, _ => null, specJson, zoneOf: null, cancellationToken);
+
+    /// <summary>
+    /// Enqueues an operation on the live cluster that holds <paramref name="name"/>, if the caller may see it now and
+    /// <paramref name="refusal"/> finds nothing against it (e.g. a drill on a cluster that is not deployed).
+    /// </summary>
+    internal async Task<CommandResult<ClusterOperationView>> EnqueueAsync(
+        Caller caller, string name, OperationKind kind, string action, Func<Cluster, CommandResult<ClusterOperationView>?> refusal,
+        string? specJson, Func<Cluster, string?>? zoneOf, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         caller = await caller.NowAsync(db, cancellationToken);
         var cluster = await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
         if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
             return await DeniedAsync<ClusterOperationView>(db, caller, action, "cluster", name, $"No cluster named '{name}'.", cancellationToken);
-        return await EnqueueOnAsync(db, caller, cluster, kind, action, specJson ?? cluster.SpecJson, null, cancellationToken);
+        if (refusal(cluster) is { } refused) return refused;
+        return await EnqueueOnAsync(db, caller, cluster, kind, action, specJson ?? cluster.SpecJson, null, cancellationToken, zoneOf?.Invoke(cluster));
     }
 
     private async Task<CommandResult<ClusterOperationView>> EnqueueOnAsync(
-        PortalDbContext db, Caller caller, Cluster cluster, OperationKind kind, string action, string specJson, Guid? retryOf, CancellationToken cancellationToken)
+        PortalDbContext db, Caller caller, Cluster cluster, OperationKind kind, string action, string specJson, Guid? retryOf, CancellationToken cancellationToken,
+        string? zone = null)
     {
         var name = cluster.Name;
         var operation = NewOperation(cluster, kind, specJson, time.GetUtcNow());
         operation.RetryOfId = retryOf;
+        operation.Zone = zone;
         try
         {
             await using var scope = await audit.BeginAsync(db, cancellationToken);
             db.Operations.Add(operation);
             scope.Add(caller.Actor, new AuditRecord(action, "cluster", cluster.Name, Team: cluster.Team,
-                Details: new { operation = operation.Id, kind, retryOf }));
+                Details: new { operation = operation.Id, kind, retryOf, zone }));
             await scope.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException ex) when (IsUniqueViolation(ex))

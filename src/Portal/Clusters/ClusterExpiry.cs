@@ -31,7 +31,7 @@ internal sealed class ClusterExpiry(
         List<(string Name, DateTimeOffset CreatedAt, string SpecJson)> candidates;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
             candidates = (await db.Clusters.AsNoTracking()
-                    .Where(c => c.Status == ClusterStatus.Ready || c.Status == ClusterStatus.Failed)
+                    .Where(c => c.Status == ClusterStatus.Ready || c.Status == ClusterStatus.Degraded || c.Status == ClusterStatus.Failed)
                     .Select(c => new { c.Name, c.CreatedAt, c.SpecJson })
                     .ToListAsync(cancellationToken))
                 .Select(c => (c.Name, c.CreatedAt, c.SpecJson)).ToList();

@@ -22,7 +22,10 @@ public sealed record ClusterView(
         c.Name, c.Team, c.Status, c.Engine,
         JsonSerializer.Deserialize<ClusterSpec>(c.SpecJson, PortalJson.Options)!,
         c.OutputsJson is null ? null : JsonNode.Parse(c.OutputsJson),
-        c.CreatedAt, c.UpdatedAt);
+        c.CreatedAt, c.UpdatedAt,
+        new Monitoring.ClusterHealthSummary(c.Health, c.HealthCheckedAt,
+            c.FailingChecksJson is null ? [] : JsonSerializer.Deserialize<List<string>>(c.FailingChecksJson)!),
+        c.ZoneOutage);
 }
 
 public sealed record ProgressView(int Total, int Done, int Failed);

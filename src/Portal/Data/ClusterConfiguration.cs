@@ -13,6 +13,8 @@ internal sealed class ClusterConfiguration : IEntityTypeConfiguration<Cluster>
         // A destroyed cluster gives its name back.
         cluster.HasIndex(c => c.Name).IsUnique().HasFilter("\"Status\" <> 'Destroyed'");
         cluster.HasIndex(c => new { c.Team, c.CreatedAt });
+        cluster.Property(c => c.ZoneOutage).HasMaxLength(32);
+        cluster.HasIndex(c => c.NextHealthCheckAt);
         cluster.HasMany(c => c.Operations).WithOne(o => o.Cluster).HasForeignKey(o => o.ClusterId);
     }
 }

@@ -30,7 +30,38 @@ public sealed class Cluster
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>What the latest Consul health check said; <see cref="ClusterHealthCheck"/> keeps the full history.</summary>
+    public Provisioning.Health.HealthStatus Health { get; set; }
+    public DateTimeOffset? HealthCheckedAt { get; set; }
+
+    /// <summary>The names of the checks that failed in the latest health check, as a JSON array.</summary>
+    public string? FailingChecksJson { get; set; }
+
+    /// <summary>When the scheduled health check is due; a monitor claims a check by moving it forward.</summary>
+    public DateTimeOffset? NextHealthCheckAt { get; set; }
+
+    /// <summary>The Availability Zone a zone-outage drill has taken down, until it is restored.</summary>
+    public string? ZoneOutage { get; set; }
+
     public List<Operation> Operations { get; set; } = [];
+}
+
+/// <summary>One Consul health check of a cluster, kept as history.</summary>
+public sealed class ClusterHealthCheck
+{
+    public long Id { get; set; }
+    public Guid ClusterId { get; set; }
+    public DateTimeOffset CheckedAt { get; set; }
+    public Provisioning.Health.HealthStatus Status { get; set; }
+
+    /// <summary>What ran it: <c>verification</c>, <c>schedule</c>, <c>manual</c> or <c>drill</c>.</summary>
+    public required string Trigger { get; set; }
+
+    /// <summary>The cluster's health changed with this check (healthy to degraded or back).</summary>
+    public bool StatusChanged { get; set; }
+
+    /// <summary>The whole <see cref="Provisioning.Health.ClusterHealth"/>, as JSON.</summary>
+    public required string ReportJson { get; set; }
 }
 
 /// <summary>One run of the engine against a cluster; its row is the truth about where it stands.</summary>
@@ -62,6 +93,9 @@ public sealed class Operation
 
     /// <summary>What a finished operation found, as JSON; a preview stores its change summary here.</summary>
     public string? ResultJson { get; set; }
+
+    /// <summary>The Availability Zone a zone-outage drill takes down or restores.</summary>
+    public string? Zone { get; set; }
 
     /// <summary>The failed or cancelled operation this one retries; a retry refreshes before it runs again.</summary>
     public Guid? RetryOfId { get; set; }

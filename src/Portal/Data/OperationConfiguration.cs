@@ -8,6 +8,7 @@ internal sealed class OperationConfiguration : IEntityTypeConfiguration<Operatio
     public void Configure(EntityTypeBuilder<Operation> operation)
     {
         operation.Property(o => o.LeaseOwner).HasMaxLength(128);
+        operation.Property(o => o.Zone).HasMaxLength(32);
         // At most one operation holds a cluster at a time; the database enforces it, not the code.
         operation.HasIndex(o => o.ClusterId).IsUnique()
             .HasFilter("\"State\" IN ('Queued', 'Running', 'Cancelling')")

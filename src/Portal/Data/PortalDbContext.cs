@@ -12,6 +12,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<Cluster> Clusters => Set<Cluster>();
     public DbSet<Operation> Operations => Set<Operation>();
     public DbSet<DeploymentEvent> DeploymentEvents => Set<DeploymentEvent>();
+    public DbSet<ClusterHealthCheck> ClusterHealthChecks => Set<ClusterHealthCheck>();
     public DbSet<SimulatedResourceRow> SimulatedResources => Set<SimulatedResourceRow>();
     public DbSet<Team> Teams => Set<Team>();
     public DbSet<TeamMembership> TeamMemberships => Set<TeamMembership>();

@@ -43,4 +43,12 @@ internal sealed class SimulatedStateStore(IDbContextFactory<PortalDbContext> dbF
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await db.SimulatedResources.Where(r => r.Stack == stack && r.Name == name).ExecuteDeleteAsync(cancellationToken);
     }
+
+    public async Task<bool> UpdateOutputsAsync(string stack, string name, JsonObject outputs, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var json = outputs.ToJsonString();
+        return await db.SimulatedResources.Where(r => r.Stack == stack && r.Name == name)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.OutputsJson, json), cancellationToken) == 1;
+    }
 }

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Auditing;
 using Portal.Data;
 using Provisioning.Engines;
+using Provisioning.Health;
 
 namespace Portal.Deployments;
 
@@ -30,7 +31,8 @@ internal static class OperationFinisher
     /// A run stopped by shutdown keeps state Running with an expired lease, so the next start resumes it.
     /// </summary>
     public static async Task<OperationState> FinishAsync(
-        IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, Operation snapshot, DeploymentResult result, bool interruptedByShutdown, string leaseToken, DateTimeOffset now)
+        IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, Operation snapshot, DeploymentResult result, ClusterHealth? health,
+        bool interruptedByShutdown, string leaseToken, DateTimeOffset now)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
         await using var scope = await audit.BeginAsync(db);
@@ -62,34 +64,41 @@ internal static class OperationFinisher
                 operation.ResultJson = result.Outputs?.ToJsonString();
                 if (result.Outcome == DeploymentOutcome.Succeeded) operation.ProgressDone = operation.ProgressTotal;
             }
-            else ApplyToCluster(operation, result, now);
+            else ApplyToCluster(operation, result, health, now);
             scope.Add(AuditActor.System, new AuditRecord($"operation.{operation.State.ToString().ToLowerInvariant()}", "operation", operation.Id.ToString(),
                 operation.State == OperationState.Succeeded ? "success" : "failure", operation.Cluster.Team,
-                new { cluster = operation.Cluster.Name, kind = operation.Kind, operation.Attempt, failedResources = result.FailedResources, error = operation.Error }));
+                new { cluster = operation.Cluster.Name, kind = operation.Kind, operation.Attempt, operation.Zone, failedResources = result.FailedResources, error = operation.Error, health = health?.Status }));
         }
         await scope.CommitAsync();
         return operation.State;
     }
 
-    private static void ApplyToCluster(Operation operation, DeploymentResult result, DateTimeOffset now)
+    private static void ApplyToCluster(Operation operation, DeploymentResult result, ClusterHealth? health, DateTimeOffset now)
     {
         var cluster = operation.Cluster;
         cluster.UpdatedAt = now;
+        if (health is not null)
+        {
+            // The infrastructure is applied and Consul was asked: ready only when it says every check passes.
+            cluster.Status = health.Status == HealthStatus.Healthy ? ClusterStatus.Ready : ClusterStatus.Degraded;
+            cluster.SpecJson = operation.SpecJson;
+            if (result.Outputs is not null) cluster.OutputsJson = result.Outputs.ToJsonString();
+            if (operation.Kind == OperationKind.ZoneOutage) cluster.ZoneOutage = operation.Zone;
+            if (operation.Kind == OperationKind.ZoneRestore) cluster.ZoneOutage = null;
+            return;
+        }
         switch (operation.Kind, result.Outcome)
         {
             case (OperationKind.Destroy, DeploymentOutcome.Succeeded):
                 cluster.Status = ClusterStatus.Destroyed;
                 cluster.OutputsJson = null;
-                break;
-            case (OperationKind.Create or OperationKind.Update or OperationKind.Refresh, DeploymentOutcome.Succeeded):
-                cluster.Status = ClusterStatus.Ready;
-                cluster.SpecJson = operation.SpecJson;
-                if (result.Outputs is not null) cluster.OutputsJson = result.Outputs.ToJsonString();
+                cluster.NextHealthCheckAt = null;
                 break;
             case (OperationKind.Create or OperationKind.Update or OperationKind.Destroy, _):
                 // Partly built or partly removed: the resources that exist are kept, and retry or destroy is offered.
                 cluster.Status = ClusterStatus.Failed;
                 break;
+            // A drill or refresh that stopped before Consul was asked leaves the cluster as its last check saw it.
         }
     }
 

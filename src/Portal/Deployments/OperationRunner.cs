@@ -6,9 +6,11 @@ using Microsoft.Extensions.Options;
 using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Data;
+using Portal.Monitoring;
 using Portal.Observability;
 using Provisioning.Clusters;
 using Provisioning.Engines;
+using Provisioning.Health;
 using Provisioning.Security;
 using Provisioning.Topology;
 
@@ -22,6 +24,8 @@ internal sealed class OperationRunner(
     OperationBroadcaster broadcaster,
     ClusterSecretStore secretStore,
     PlanPreview preview,
+    ConsulVerification verification,
+    ClusterHealthRecorder healthRecorder,
     PortalTelemetry telemetry,
     IOptions<DeploymentOptions> options,
     TimeProvider time,
@@ -60,13 +64,19 @@ internal sealed class OperationRunner(
         var lease = KeepLeaseAsync(operationId, leaseToken, stop, shutdown);
 
         DeploymentResult result;
+        ClusterHealth? health = null;
         try
         {
-            await OperationFinisher.StartAsync(dbFactory, operation, plan.Resources.Count, time.GetUtcNow());
+            var engine = engines.Find(cluster.Engine)
+                ?? throw new InvalidOperationException($"Cluster '{cluster.Name}' was deployed by the {cluster.Engine} engine, which this portal is not configured to run (Provisioning:Engine).");
+            var context = ContextOf(operation, cluster, secrets, firstOfCluster);
+            await OperationFinisher.StartAsync(dbFactory, operation, StepsOf(operation.Kind, plan), time.GetUtcNow());
             broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], OperationState.Running));
             telemetry.OperationStarted(operation.Kind, cluster.Engine);
             logger.LogInformation("Running {Kind} of {Cluster} (attempt {Attempt}) on the {Engine} engine", operation.Kind, cluster.Name, operation.Attempt, cluster.Engine);
-            result = await RunEngineAsync(operation, cluster, plan, secrets, firstOfCluster, traced, stop.Token);
+            result = await RunEngineAsync(engine, operation, plan, context, traced, stop.Token);
+            if (result.Outcome == DeploymentOutcome.Succeeded && ChecksConsul(operation.Kind))
+                (result, health) = await CheckConsulAsync(engine, operation, cluster, plan, context, result, traced, stop.Token);
         }
         catch (Exception ex)
         {
@@ -84,7 +94,7 @@ internal sealed class OperationRunner(
         await sink.CompleteAsync();
 
         var now = time.GetUtcNow();
-        var state = await OperationFinisher.FinishAsync(dbFactory, audit, operation, result, interruptedByShutdown, leaseToken, now);
+        var state = await OperationFinisher.FinishAsync(dbFactory, audit, operation, result, health, interruptedByShutdown, leaseToken, now);
         logger.LogInformation("{Kind} of {Cluster} ended {State}", operation.Kind, cluster.Name, state);
         var final = state is OperationState.Succeeded or OperationState.Failed or OperationState.Cancelled;
         telemetry.OperationEnded(operation.Kind, cluster.Engine, final ? state.ToString().ToLowerInvariant() : "interrupted",
@@ -94,23 +104,69 @@ internal sealed class OperationRunner(
         broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], state));
     }
 
+    /// <remarks>A retry counts as resumed: the engine refreshes its state first, then completes what is missing.</remarks>
+    private static DeploymentContext ContextOf(Operation operation, Cluster cluster, ClusterSecrets secrets, bool firstOfCluster) =>
+        EngineContexts.For(cluster, secrets, resumed: operation.Attempt > 1 || operation.RetryOfId is not null,
+            firstCreateRun: operation.Kind == OperationKind.Create && operation.Attempt == 1 && firstOfCluster);
+
     private Task<DeploymentResult> RunEngineAsync(
-        Operation operation, Cluster cluster, TopologyPlan plan, ClusterSecrets secrets, bool firstOfCluster, IDeploymentEventSink sink, CancellationToken token)
+        IDeploymentEngine engine, Operation operation, TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken token)
     {
-        var engine = engines.Find(cluster.Engine)
-            ?? throw new InvalidOperationException($"Cluster '{cluster.Name}' was deployed by the {cluster.Engine} engine, which this portal is not configured to run (Provisioning:Engine).");
-        var faults = cluster.SimulationJson is null ? null : JsonSerializer.Deserialize<SimulatedFaults>(cluster.SimulationJson, PortalJson.Options);
-        // Faults belong to the create request: they hit its first run only, so that retry shows recovery.
-        // A retry counts as resumed: the engine refreshes its state first, then completes what is missing.
-        var context = new DeploymentContext(cluster.Name, operation.Attempt > 1 || operation.RetryOfId is not null, secrets,
-            operation.Kind == OperationKind.Create && operation.Attempt == 1 && firstOfCluster ? faults : null);
         return operation.Kind switch
         {
             OperationKind.Destroy => engine.DestroyAsync(plan, context, sink, token),
             OperationKind.Refresh => engine.RefreshAsync(plan, context, sink, token),
             OperationKind.Preview => preview.RunAsync(engine, plan, context, sink, token),
+            OperationKind.ZoneOutage => Drill(engine).TakeZoneDownAsync(plan, context, operation.Zone!, sink, token),
+            OperationKind.ZoneRestore => Drill(engine).RestoreZoneAsync(plan, context, operation.Zone!, sink, token),
             _ => engine.UpAsync(plan, context, sink, token),
         };
+    }
+
+    private static IZoneOutageDrill Drill(IDeploymentEngine engine) => engine as IZoneOutageDrill
+        ?? throw new InvalidOperationException($"The {engine.Name} engine cannot run zone-outage drills: only the simulated engine can.");
+
+    /// <summary>Operations after which Consul itself is asked how the cluster is.</summary>
+    private static bool ChecksConsul(OperationKind kind) =>
+        kind is OperationKind.Create or OperationKind.Update or OperationKind.Refresh or OperationKind.ZoneOutage or OperationKind.ZoneRestore;
+
+    /// <summary>The steps an operation's progress counts: the plan's resources and the verification, or the drill's two groups.</summary>
+    private static int StepsOf(OperationKind kind, TopologyPlan plan) => kind switch
+    {
+        OperationKind.ZoneOutage or OperationKind.ZoneRestore => 2,
+        _ when ChecksConsul(kind) => plan.Resources.Count + 1,
+        _ => plan.Resources.Count,
+    };
+
+    /// <summary>
+    /// Verifies Consul after a deployment (retrying for a while), or checks it once while a zone is down, and records
+    /// the result. A deployment whose Consul never became healthy fails, and leaves its cluster degraded.
+    /// </summary>
+    private async Task<(DeploymentResult, ClusterHealth?)> CheckConsulAsync(
+        IDeploymentEngine engine, Operation operation, Cluster cluster, TopologyPlan plan, DeploymentContext context,
+        DeploymentResult result, IDeploymentEventSink sink, CancellationToken token)
+    {
+        ClusterHealth? health;
+        if (operation.Kind == OperationKind.ZoneOutage)
+        {
+            // Degraded is the expected answer here: the drill shows what still works.
+            health = await engine.CheckHealthAsync(plan, context, CancellationToken.None);
+            await sink.EmitAsync(EngineEvent.Diagnostic($"Consul during the outage: {ConsulVerification.Summary(health)}. Failing: " +
+                string.Join("; ", health.Failing.Select(c => c.Name)), EventSeverity.Warning), CancellationToken.None);
+        }
+        else health = await verification.RunAsync(engine, plan, context, sink, token);
+
+        if (health is null) return (DeploymentResult.Cancelled(), null);
+        await healthRecorder.RecordAsync(cluster.Id, health, operation.Kind == OperationKind.ZoneOutage ? ClusterHealthRecorder.Drill : ClusterHealthRecorder.Verification,
+            AuditActor.System, applyStatus: false, CancellationToken.None);
+        if (health.Status == HealthStatus.Healthy || operation.Kind == OperationKind.ZoneOutage) return (result, health);
+        if (token.IsCancellationRequested) return (DeploymentResult.Cancelled(), health);
+        return (result with
+        {
+            Outcome = DeploymentOutcome.Failed,
+            Error = $"The infrastructure is in place, but Consul is not healthy: {string.Join("; ", health.Failing.Select(c => $"{c.Name} ({c.Detail})"))}",
+            FailedResources = [ConsulVerification.Step],
+        }, health);
     }
 
     /// <summary>Renews the lease until the run ends; a cancel request in the database stops the engine at a safe point.</summary>

@@ -18,6 +18,9 @@ public interface ISimulatedStateStore
     Task<bool> AddAsync(string stack, SimulatedResource resource, CancellationToken cancellationToken);
 
     Task RemoveAsync(string stack, string name, CancellationToken cancellationToken);
+
+    /// <summary>Records what changed in an existing resource (instances replaced, a zone down); false if it no longer exists.</summary>
+    Task<bool> UpdateOutputsAsync(string stack, string name, JsonObject outputs, CancellationToken cancellationToken);
 }
 
 /// <summary>A process-local store, for tests and benchmarks.</summary>
@@ -43,5 +46,12 @@ public sealed class InMemorySimulatedStateStore : ISimulatedStateStore
     {
         _resources.TryRemove((stack, name), out _);
         return Task.CompletedTask;
+    }
+
+    public Task<bool> UpdateOutputsAsync(string stack, string name, JsonObject outputs, CancellationToken cancellationToken)
+    {
+        if (!_resources.TryGetValue((stack, name), out var resource)) return Task.FromResult(false);
+        _resources[(stack, name)] = resource with { Outputs = (JsonObject)outputs.DeepClone() };
+        return Task.FromResult(true);
     }
 }

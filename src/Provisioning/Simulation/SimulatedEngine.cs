@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Provisioning.Engines;
+using Provisioning.Health;
 using Provisioning.Topology;
 
 namespace Provisioning.Simulation;
@@ -11,7 +12,7 @@ namespace Provisioning.Simulation;
 /// latencies, and keeps the simulated resources in a store so destroy, refresh and resume
 /// behave like the real thing.
 /// </summary>
-public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineOptions options, TimeProvider time) : IDeploymentEngine
+public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineOptions options, TimeProvider time) : IDeploymentEngine, IZoneOutageDrill
 {
     /// <summary>The account every simulated ARN names.</summary>
     public const string Account = "000000000000";
@@ -104,8 +105,77 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
         return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: missing == 0 ? SimulatedInstances.Outputs(plan, state) : null);
     }
 
-    public Task<Health.ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("Simulated Consul health is being written (issue 12).");
+    public async Task<ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken)
+    {
+        // Run Command's round trip: the agent picks the command up, runs the probe and reports back.
+        if (!await DelayAsync(TimeSpan.FromSeconds(3), cancellationToken)) cancellationToken.ThrowIfCancellationRequested();
+        var state = (await store.LoadAsync(context.StackName, cancellationToken)).ToDictionary(r => r.Name);
+        var now = time.GetUtcNow();
+        return ConsulHealthEvaluator.Evaluate(plan.Spec, SimulatedConsul.Probe(plan, state, context.Faults?.FailCheck, now), now);
+    }
+
+    public Task<DeploymentResult> TakeZoneDownAsync(TopologyPlan plan, DeploymentContext context, string zone, IDeploymentEventSink sink, CancellationToken cancellationToken) =>
+        ChangeZoneAsync(plan, context, zone, down: true, sink, cancellationToken);
+
+    public Task<DeploymentResult> RestoreZoneAsync(TopologyPlan plan, DeploymentContext context, string zone, IDeploymentEventSink sink, CancellationToken cancellationToken) =>
+        ChangeZoneAsync(plan, context, zone, down: false, sink, cancellationToken);
+
+    /// <summary>
+    /// The zone-outage drill: the zone's servers stop answering (or answer again), and the client group,
+    /// whose EC2 health checks fail in the lost zone, replaces those clients in the zones it can reach;
+    /// on restore it rebalances them back. Each step is a resource event of the group it changes.
+    /// </summary>
+    private async Task<DeploymentResult> ChangeZoneAsync(
+        TopologyPlan plan, DeploymentContext context, string zone, bool down, IDeploymentEventSink sink, CancellationToken cancellationToken)
+    {
+        var spec = plan.Spec;
+        var index = spec.AvailabilityZones.ToList().IndexOf(zone);
+        var state = (await store.LoadAsync(context.StackName, CancellationToken.None)).ToDictionary(r => r.Name);
+        var serverGroupName = index < 0 ? "" : TopologyPlanBuilder.ServerGroup(index);
+        if (!state.TryGetValue(serverGroupName, out var serverGroup) || !state.TryGetValue(TopologyPlanBuilder.ClientGroup, out var clientGroup))
+            return new DeploymentResult(DeploymentOutcome.Failed, $"The cluster has no server group in {zone}: it is not deployed there.");
+
+        var dc = Consul.ConsulAgentConfigs.Datacenter(spec, index);
+        var survivors = spec.AvailabilityZones.Where(z => z != zone).ToList();
+        await sink.EmitAsync(EngineEvent.Diagnostic(down
+            ? $"Zone-outage drill (simulated): Availability Zone {zone} stops responding. Datacenter {dc}, its {spec.ServersPerAz} servers and its clients are cut off; {string.Join(", ", survivors)} keep running."
+            : $"Zone-outage drill (simulated): Availability Zone {zone} is back. Datacenter {dc}'s servers answer again.", down ? EventSeverity.Warning : EventSeverity.Info), CancellationToken.None);
+
+        var serverOp = down ? "outage" : "restore";
+        await sink.EmitAsync(EngineEvent.Started(serverGroupName, serverGroup.Type, serverOp, down
+            ? $"{serverGroupName}: {spec.ServersPerAz} server(s) in {zone} stop answering" : $"{serverGroupName}: {spec.ServersPerAz} server(s) in {zone} start answering"), CancellationToken.None);
+        if (!await DelayAsync(TimeSpan.FromSeconds(down ? 10 : 20), cancellationToken)) return DeploymentResult.Cancelled();
+        var serverOutputs = (JsonObject)serverGroup.Outputs.DeepClone();
+        if (down) serverOutputs[SimulatedConsul.OutageKey] = time.GetUtcNow().ToString("O");
+        else serverOutputs.Remove(SimulatedConsul.OutageKey);
+        await store.UpdateOutputsAsync(context.StackName, serverGroupName, serverOutputs, CancellationToken.None);
+        await sink.EmitAsync(EngineEvent.Succeeded(serverGroupName, serverGroup.Type, serverOp, down
+            ? $"{serverGroupName}: {dc} is unreachable; the WAN pool marks its servers failed"
+            : $"{serverGroupName}: {dc} elected a leader again, rejoined the WAN pool and caught up from its raft log"), CancellationToken.None);
+
+        var clientOp = down ? "replace" : "rebalance";
+        var downZones = spec.AvailabilityZones.Where(z => z == zone ? down : SimulatedConsul.OutageOf(state, spec.AvailabilityZones.ToList().IndexOf(z)) is not null).ToHashSet();
+        var (instances, launched, terminated) = SimulatedInstances.Rebalance(plan, clientGroup.Outputs["instances"] as JsonArray ?? [], downZones);
+        await sink.EmitAsync(EngineEvent.Started(TopologyPlanBuilder.ClientGroup, clientGroup.Type, clientOp, down
+            ? $"{TopologyPlanBuilder.ClientGroup}: {terminated.Count} client(s) in {zone} fail their EC2 status checks; Auto Scaling replaces them in {string.Join(", ", survivors)}"
+            : $"{TopologyPlanBuilder.ClientGroup}: Auto Scaling rebalances the clients across {string.Join(" and ", spec.AvailabilityZones)}"), CancellationToken.None);
+        // Past the zone's change there is no safe point: the group replaces its clients either way.
+        await DelayAsync(SimulatedCloud.CreateLatency("Group") * 0.5, CancellationToken.None);
+        foreach (var instance in terminated)
+            await sink.EmitAsync(EngineEvent.Diagnostic($"{TopologyPlanBuilder.ClientGroup}: terminated {instance["instanceId"]} ({instance["privateIp"]}) in {SimulatedInstances.Zone(instance)}"), CancellationToken.None);
+        foreach (var instance in launched)
+            await sink.EmitAsync(EngineEvent.Diagnostic(
+                $"{TopologyPlanBuilder.ClientGroup}: launched {instance["instanceId"]} ({instance["privateIp"]}) in {SimulatedInstances.Zone(instance)}; it proved its boot and joined datacenter {SimulatedInstances.Zone(instance)}"), CancellationToken.None);
+        var clientOutputs = (JsonObject)clientGroup.Outputs.DeepClone();
+        clientOutputs["instances"] = instances;
+        await store.UpdateOutputsAsync(context.StackName, TopologyPlanBuilder.ClientGroup, clientOutputs, CancellationToken.None);
+        await sink.EmitAsync(EngineEvent.Succeeded(TopologyPlanBuilder.ClientGroup, clientGroup.Type, clientOp,
+            $"{TopologyPlanBuilder.ClientGroup}: {spec.ClientCount} client(s) in service: " +
+            string.Join(", ", instances.OfType<JsonObject>().GroupBy(SimulatedInstances.Zone).Select(g => $"{g.Count()} in {g.Key}"))), CancellationToken.None);
+
+        var after = (await store.LoadAsync(context.StackName, CancellationToken.None)).ToDictionary(r => r.Name);
+        return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: SimulatedInstances.Outputs(plan, after));
+    }
 
     private const string Interrupted = "\0interrupted";
 

@@ -28,6 +28,37 @@ internal static class SimulatedInstances
         return instances;
     }
 
+    /// <summary>
+    /// What the client group does when the zones it may use change: like Auto Scaling's AZRebalance, it keeps
+    /// the instances in zones that still work up to an even share, launches replacements where a zone is
+    /// short and terminates the surplus. Returns the new instances and which ones were launched and terminated.
+    /// </summary>
+    public static (JsonArray Instances, IReadOnlyList<JsonObject> Launched, IReadOnlyList<JsonObject> Terminated) Rebalance(
+        TopologyPlan plan, JsonArray current, IReadOnlySet<string> downZones)
+    {
+        var subnets = plan.Network.Subnets.Where(s => !downZones.Contains(s.AvailabilityZone)).ToList();
+        var instances = current.OfType<JsonObject>().Select(i => (JsonObject)i.DeepClone()).ToList();
+        var terminated = instances.Where(i => downZones.Contains(Zone(i))).ToList();
+        var kept = instances.Except(terminated).ToList();
+        var launched = new List<JsonObject>();
+        for (var z = 0; z < subnets.Count; z++)
+        {
+            var share = Enumerable.Range(0, plan.Spec.ClientCount).Count(i => i % subnets.Count == z);
+            var inZone = kept.Where(i => Zone(i) == subnets[z].AvailabilityZone).ToList();
+            foreach (var surplus in inZone.Skip(share)) { kept.Remove(surplus); terminated.Add(surplus); }
+            for (var n = inZone.Count; n < share; n++)
+            {
+                var used = kept.Concat(launched).Where(i => Zone(i) == subnets[z].AvailabilityZone).Select(i => i["privateIp"]!.GetValue<string>()).ToHashSet();
+                var offset = FirstClientOffset;
+                while (used.Contains(subnets[z].Cidr.Address(offset))) offset++;
+                launched.Add(Instance(subnets[z], offset));
+            }
+        }
+        return (new JsonArray([.. kept, .. launched]), launched, terminated);
+    }
+
+    public static string Zone(JsonObject instance) => instance["availabilityZone"]!.GetValue<string>();
+
     private static JsonObject Instance(Clusters.ZoneSubnet subnet, uint offset) => new()
     {
         ["instanceId"] = "i-" + RandomNumberGenerator.GetHexString(17, lowercase: true),

@@ -1,0 +1,15 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Portal.Data;
+
+internal sealed class ClusterHealthCheckConfiguration : IEntityTypeConfiguration<ClusterHealthCheck>
+{
+    public void Configure(EntityTypeBuilder<ClusterHealthCheck> check)
+    {
+        check.Property(c => c.Trigger).HasMaxLength(16);
+        // The history is read newest first, per cluster.
+        check.HasIndex(c => new { c.ClusterId, c.CheckedAt });
+        check.HasOne<Cluster>().WithMany().HasForeignKey(c => c.ClusterId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,23 @@
+using System.Text.Json;
+using Portal.Data;
+using Provisioning.Engines;
+using Provisioning.Security;
+
+namespace Portal.Deployments;
+
+/// <summary>What an engine is told about a cluster, for its operations and its health checks alike.</summary>
+internal static class EngineContexts
+{
+    /// <summary>
+    /// A failing resource belongs to the create request: it hits that request's first run only, so that retry shows
+    /// recovery. A failing health check is how that simulated Consul is: every check of the cluster sees it.
+    /// </summary>
+    public static DeploymentContext For(Cluster cluster, ClusterSecrets secrets, bool resumed, bool firstCreateRun)
+    {
+        var faults = cluster.SimulationJson is null ? null : JsonSerializer.Deserialize<SimulatedFaults>(cluster.SimulationJson, PortalJson.Options);
+        if (faults is not null && !firstCreateRun) faults = faults with { FailResource = null };
+        return new DeploymentContext(cluster.Name, resumed, secrets, faults);
+    }
+
+    public static DeploymentContext ForHealthCheck(Cluster cluster, ClusterSecrets secrets) => For(cluster, secrets, resumed: false, firstCreateRun: false);
+}
