@@ -64,8 +64,9 @@ public sealed partial class ClusterCommands(
             SpecJson = specJson,
             Engine = engines.Current.Name,
             ProtectedSecrets = secrets.Protect(secrets.Generate(spec.Name)),
-            SimulationJson = request.Simulation?.FailResource is { Length: > 0 } fail
-                ? JsonSerializer.Serialize(new Provisioning.Engines.SimulatedFaults(fail), PortalJson.Options)
+            SimulationJson = request.Simulation is { IsEmpty: false } simulation
+                ? JsonSerializer.Serialize(new Provisioning.Engines.SimulatedFaults(
+                    string.IsNullOrEmpty(simulation.FailResource) ? null : simulation.FailResource, simulation.FailCheck), PortalJson.Options)
                 : null,
             CreatedAt = now,
             UpdatedAt = now,
@@ -77,7 +78,7 @@ public sealed partial class ClusterCommands(
             db.Clusters.Add(cluster);
             db.Operations.Add(operation);
             scope.Add(caller.Actor, new AuditRecord("cluster.create", "cluster", cluster.Name, Team: cluster.Team,
-                Details: new { operation = operation.Id, cluster.Engine, spec, simulation = request.Simulation?.FailResource }));
+                Details: new { operation = operation.Id, cluster.Engine, spec, simulation = request.Simulation is { IsEmpty: false } ? new { request.Simulation.FailResource, request.Simulation.FailCheck } : null }));
             await scope.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException ex) when (IsUniqueViolation(ex))

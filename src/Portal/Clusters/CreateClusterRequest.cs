@@ -12,9 +12,15 @@ public sealed class CreateClusterRequest : ClusterSpecInput
     public SimulationRequest? Simulation { get; set; }
 }
 
-/// <summary>Makes a simulated deployment fail, to show how failure and retry look.</summary>
+/// <summary>Makes a simulated deployment fail, to show how failure, retry and a degraded Consul look.</summary>
 public sealed class SimulationRequest
 {
     /// <summary>The logical name of the plan resource whose create fails, e.g. <c>serverGroupA</c>.</summary>
     public string? FailResource { get; set; }
+
+    /// <summary>A Consul health check that fails on every check of the cluster, so that it ends degraded naming it.</summary>
+    public Provisioning.Engines.SimulatedHealthFault? FailCheck { get; set; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsEmpty => string.IsNullOrEmpty(FailResource) && FailCheck is null;
 }

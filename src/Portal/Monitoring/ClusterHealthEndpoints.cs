@@ -12,7 +12,7 @@ public static class ClusterHealthEndpoints
     public static RouteGroupBuilder MapClusterHealthEndpoints(this RouteGroupBuilder api)
     {
         var health = api.MapGroup("/clusters/{name}/health").WithTags("Health").RequireAuthorization(Policies.ClustersRead);
-        health.MapGet("/", GetAsync).WithName("GetClusterHealth")
+        health.MapGet("", GetAsync).WithName("GetClusterHealth")
             .WithSummary("Consul's own health: leader, voters and failure tolerance per datacenter, the WAN pool, ACL replication and DNS")
             .WithDescription("The latest check. A cluster is ready only when every check passes, degraded otherwise; the failing checks are named "
                 + "with what was seen. Before the first check (while the cluster deploys) the status is 'unknown'.")

@@ -132,7 +132,8 @@ internal static class SimulatedConsul
         var primary = ConsulAgentConfigs.Datacenter(plan.Spec, ConsulAgentConfigs.PrimaryZone);
         var never = DateTimeOffset.MinValue.ToString("yyyy-MM-ddTHH:mm:ssZ");
         var primaryDown = down.Contains(ConsulAgentConfigs.PrimaryZone);
-        var lastSuccess = primaryDown && OutageOf(state, ConsulAgentConfigs.PrimaryZone) is { } since ? since : now - TimeSpan.FromSeconds(23);
+        // Replication runs every few seconds: its last success came shortly before the primary was lost.
+        var lastSuccess = (primaryDown && OutageOf(state, ConsulAgentConfigs.PrimaryZone) is { } since ? since : now) - TimeSpan.FromSeconds(4);
         return new JsonObject
         {
             ["Enabled"] = true,
@@ -142,8 +143,9 @@ internal static class SimulatedConsul
             ["ReplicatedIndex"] = 1460,
             ["ReplicatedRoleIndex"] = 1,
             ["ReplicatedTokenIndex"] = 1468,
-            ["LastSuccess"] = lastSuccess.ToString("yyyy-MM-ddTHH:mm:ssZ"),
-            ["LastError"] = primaryDown ? now.ToString("yyyy-MM-ddTHH:mm:ssZ") : never,
+            // RFC 3339 with fractions, as Consul writes Go times.
+            ["LastSuccess"] = lastSuccess.UtcDateTime.ToString("O"),
+            ["LastError"] = primaryDown ? now.UtcDateTime.ToString("O") : never,
             ["LastErrorMessage"] = primaryDown ? $"failed to retrieve remote ACL tokens: rpc error making call: No path to datacenter {primary}" : "",
         };
     }

@@ -48,7 +48,10 @@ public sealed class OperationEventStreamTests : IAsyncDisposable
         var stored = await http.AllEventsAsync(operationId);
         Assert.Equal(stored.Select(e => (int)e["sequence"]!), received.Select(e => int.Parse(e.Id!)));
         Assert.Equal(Enumerable.Range(1, stored.Count), received.Select(e => int.Parse(e.Id!)));
-        Assert.Equal("summary", received[^1].Type);
+        // The engine's summary, then the verification of Consul ends the operation.
+        Assert.Contains(received, e => e.Type == "summary");
+        Assert.Equal("resource-succeeded", received[^1].Type);
+        Assert.Equal(global::Portal.Monitoring.ConsulVerification.Step, (string)JsonNode.Parse(received[^1].Data!)!["resource"]!["name"]!);
         foreach (var e in received)
         {
             var data = JsonNode.Parse(e.Data!)!;

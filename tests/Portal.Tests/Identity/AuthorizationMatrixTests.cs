@@ -30,6 +30,13 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ("GET", "/api/v1/clusters/alpha/ca.pem", "U N A A A A A F N F U U"),
         // The root credential: owners and admins only, and a token needs clusters:write.
         ("POST", "/api/v1/clusters/alpha/secrets/management-token", "U N 200 200 F 200 F F N F U U"),
+        // Consul's health: read like the cluster; checking it now runs commands on its servers, so it needs clusters:write.
+        ("GET", "/api/v1/clusters/alpha/health", "U N A A A A A F N F U U"),
+        ("GET", "/api/v1/clusters/alpha/health/history", "U N A A A A A F N F U U"),
+        ("POST", "/api/v1/clusters/alpha/health/check", "U N A A F A F F N F U U"), // 200, or 409 while a preview holds alpha
+        // Drills change the (simulated) cluster: clusters:write; a zone alpha does not have answers 400, so nothing changes.
+        ("POST", "/api/v1/clusters/alpha/drills/zone-outage", "U N 400 400 F 400 F F N F U U"),
+        ("DELETE", "/api/v1/clusters/alpha/drills/zone-outage", "U N 409 409 F 409 F F N F U U"),
         ("GET", "/api/v1/clusters", "U A A A A A A F A F U U"),
         ("GET", "/api/v1/operations", "U A A A A A A F A F U U"),
         ("GET", "/api/v1/operations/{op}", "U N A A A A A F N F U U"),
@@ -183,6 +190,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ("POST", "/api/v1/teams") => new { name = $"team-{persona.ToLowerInvariant()}", displayName = persona },
         ("POST", "/api/v1/teams/team-a/members") => new { email = "owner@portal.test", role = "owner" }, // no change in who sees what
         ("POST", "/api/v1/users") => new { email = $"{persona.ToLowerInvariant()}-made@portal.test", password = "Made-password-2026" },
+        ("POST", "/api/v1/clusters/alpha/drills/zone-outage") => new { zone = "nowhere-1a" },
         ("POST", "/api/v1/tokens") => new { name = "matrix", scopes = new[] { "clusters:read" }, expiresAt = DateTimeOffset.UtcNow.AddDays(1) },
         _ => null,
     };

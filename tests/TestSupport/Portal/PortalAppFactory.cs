@@ -43,6 +43,9 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     public Dictionary<string, string?> Settings { get; } = new()
     {
         ["Provisioning:Simulated:TimeScale"] = "0",
+        // A degraded Consul is reported within a second, not after minutes of retries.
+        ["Health:VerifyTimeout"] = "00:00:00.500",
+        ["Health:VerifyRetryInterval"] = "00:00:00.100",
         ["Deployments:PollInterval"] = "00:00:00.200",
     };
 

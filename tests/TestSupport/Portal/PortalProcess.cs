@@ -42,6 +42,9 @@ public sealed partial class PortalProcess : IAsyncDisposable
     public Dictionary<string, string?> Settings { get; } = new()
     {
         ["Provisioning:Simulated:TimeScale"] = "0",
+        // A degraded Consul is reported within a second, not after minutes of retries.
+        ["Health:VerifyTimeout"] = "00:00:00.500",
+        ["Health:VerifyRetryInterval"] = "00:00:00.100",
         ["Deployments:PollInterval"] = "00:00:00.200",
         ["Deployments:LeaseDuration"] = "00:00:03",
     };
