@@ -96,6 +96,34 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task OpenApiDocument_HealthAndDrills_DocumentTheirShapesScopesAndConflicts()
+    {
+        var document = JsonNode.Parse(await _app.CreateApiClient().GetStringAsync("/openapi/v1.json", Ct))!.AsObject();
+        JsonNode Operation(string path, string method) => document["paths"]!.AsObject().Single(p => p.Key.TrimEnd('/') == path).Value![method]!;
+        JsonObject Schema(JsonNode response) => Resolve(document, (string)response["content"]!["application/json"]!["schema"]!["$ref"]!)!.AsObject();
+
+        var health = Schema(Operation("/api/v1/clusters/{name}/health", "get")["responses"]!["200"]!);
+        Assert.Equal(["status", "checkedAt", "datacenters", "wanMembers", "checks", "trigger"], health["properties"]!.AsObject().Select(p => p.Key));
+        var status = Resolve(document, (string)health["properties"]!["status"]!["$ref"]!)!;
+        Assert.Equal(["unknown", "healthy", "degraded"], status["enum"]!.AsArray().Select(v => (string)v!));
+        var check = Schema(Operation("/api/v1/clusters/{name}/health/check", "post")["responses"]!["200"]!);
+        Assert.Equal(health.ToJsonString(), check.ToJsonString());
+        Assert.NotNull(Operation("/api/v1/clusters/{name}/health/check", "post")["responses"]!["409"]);
+        Assert.Equal("clusters:write", (string)Operation("/api/v1/clusters/{name}/health/check", "post")["security"]![0]!["Bearer"]![0]!);
+        Assert.Equal("clusters:read", (string)Operation("/api/v1/clusters/{name}/health/history", "get")["security"]![0]!["Bearer"]![0]!);
+        foreach (var method in new[] { "post", "delete" })
+        {
+            var drill = Operation("/api/v1/clusters/{name}/drills/zone-outage", method);
+            Assert.NotNull(drill["responses"]!["202"]);
+            Assert.NotNull(drill["responses"]!["409"]);
+            Assert.Equal("clusters:write", (string)drill["security"]![0]!["Bearer"]![0]!);
+        }
+        var cluster = Resolve(document, "#/components/schemas/ClusterView")!;
+        Assert.NotNull(cluster["properties"]!["health"]);
+        Assert.NotNull(cluster["properties"]!["zoneOutage"]);
+    }
+
+    [Fact]
     public async Task ScalarReference_Served_AnswersHtml()
     {
         var response = await _app.CreateApiClient().GetAsync("/scalar/", Ct);
