@@ -56,7 +56,7 @@ public static class ClusterEndpoints
 
     private static async Task<Results<Ok<ClusterListView>, ValidationProblem>> ListAsync(
         PortalDbContext db, HttpRequest http,
-        [FromQuery, Description("Only clusters in this status (requested, provisioning, ready, failed, destroying, destroyed); all but destroyed when omitted.")] string? status,
+        [FromQuery, Description("Only clusters in this status (requested, provisioning, ready, degraded, failed, destroying, destroyed); all but destroyed when omitted.")] string? status,
         [FromQuery, Description("Only clusters of this team.")] string? team,
         [FromQuery, Description("Only clusters whose name contains this text.")] string? q,
         [FromQuery, Description("Page size, 1 to 200; 50 when omitted.")] int? limit,
@@ -118,7 +118,7 @@ public static class ClusterEndpoints
     private static async Task<Results<Ok<OperationListView>, ValidationProblem, ProblemHttpResult>> OperationsAsync(
         string name, PortalDbContext db, HttpRequest http,
         [FromQuery, Description("Only operations in this state (queued, running, succeeded, failed, cancelling, cancelled).")] string? status,
-        [FromQuery, Description("Only operations of this kind (create, update, preview, refresh, destroy).")] string? kind,
+        [FromQuery, Description("Only operations of this kind (create, update, preview, refresh, destroy, zone-outage, zone-restore).")] string? kind,
         [FromQuery, Description("Page size, 1 to 200; 50 when omitted.")] int? limit,
         [FromQuery, Description("The cursor from the previous page's 'next' link.")] string? cursor,
         CancellationToken cancellationToken)

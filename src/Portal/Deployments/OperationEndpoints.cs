@@ -33,7 +33,7 @@ public static class OperationEndpoints
     private static async Task<Results<Ok<OperationListView>, ValidationProblem, ProblemHttpResult>> ListAsync(
         PortalDbContext db, HttpRequest http,
         [FromQuery, Description("Only operations in this state (queued, running, succeeded, failed, cancelling, cancelled).")] string? status,
-        [FromQuery, Description("Only operations of this kind (create, update, preview, refresh, destroy).")] string? kind,
+        [FromQuery, Description("Only operations of this kind (create, update, preview, refresh, destroy, zone-outage, zone-restore).")] string? kind,
         [FromQuery, Description("Only operations of clusters of this team.")] string? team,
         [FromQuery, Description("Only operations of clusters whose name contains this text.")] string? q,
         [FromQuery, Description("Page size, 1 to 200; 50 when omitted.")] int? limit,
