@@ -40,6 +40,11 @@ public sealed partial class ClusterCommands
         var current = JsonSerializer.Deserialize<ClusterSpec>(currentJson, PortalJson.Options)!;
         var validation = validator.ValidateChange(current, change);
         if (validation.Spec is null) return CommandResult<ClusterOperationView>.Invalid(validation.Errors);
-        return await EnqueueAsync(caller, name, kind, action, cancellationToken, JsonSerializer.Serialize(validation.Spec, PortalJson.Options));
+        return await EnqueueAsync(caller, name, kind, action, kind == OperationKind.Update ? DuringZoneOutage : _ => null, JsonSerializer.Serialize(validation.Spec, PortalJson.Options), zoneOf: null, cancellationToken);
     }
+
+    /// <summary>A change while a drill holds a zone down would launch instances into a zone that does not answer.</summary>
+    private static CommandResult<ClusterOperationView>? DuringZoneOutage(Cluster cluster) => cluster.ZoneOutage is { } zone
+        ? CommandResult<ClusterOperationView>.Conflict($"Zone {zone} of cluster '{cluster.Name}' is down in a drill: restore it before changing the cluster.")
+        : null;
 }

@@ -87,6 +87,20 @@ public sealed class ZoneOutageDrillApiTests : Api.PortalApiTest
     }
 
     [Fact]
+    public async Task Update_WhileAZoneIsDown_Answers409UntilRestored()
+    {
+        await ReadyClusterAsync();
+        await EnqueueAsync(Http.PostAsJsonAsync(Drill, new { zone = ZoneA }, Ct));
+
+        var refused = await Http.PatchAsJsonAsync("/api/v1/clusters/drilled", new { clientCount = 6 }, Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("restore it before changing", (string)JsonNode.Parse(await refused.Content.ReadAsStringAsync(Ct))!["detail"]!);
+        await EnqueueAsync(Http.DeleteAsync(Drill, Ct));
+        Assert.Equal("succeeded", (string)(await EnqueueAsync(Http.PatchAsJsonAsync("/api/v1/clusters/drilled", new { clientCount = 6 }, Ct)))["state"]!);
+    }
+
+    [Fact]
     public async Task ZoneOutage_SecondaryDown_PrimaryKeepsServingAndReplicationIsNotReported()
     {
         await ReadyClusterAsync();
