@@ -28,9 +28,15 @@ public sealed class ClusterConnectTests(BrowserFixture browser)
         await OpenClusterAsync(session, Alice);
         // A landmark named by its heading: assistive technology can jump to it.
         var connect = page.GetByRole(AriaRole.Region, new() { Name = "Connect" });
-        var commands = connect.GetByTestId("connect-commands");
-        await Expect(commands).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"CONSUL_HTTP_ADDR=https://10\.\d+\.\d+\.\d+:8501"));
-        await Expect(commands).ToContainTextAsync($"CONSUL_CACERT=consul-{Cluster}-ca.pem");
+        // The nodes are private: the way in is a Session Manager tunnel to one of this cluster's servers.
+        var servers = (await session.Api.GetJsonAsync($"/api/v1/clusters/{Cluster}"))["outputs"]!["servers"]!.AsObject()
+            .SelectMany(dc => dc.Value!.AsArray()).Select(s => (string)s!["instanceId"]!).ToList();
+        var tunnel = await connect.GetByTestId("connect-port-forward").Locator("code").TextContentAsync();
+        Assert.Contains(servers, id => tunnel!.StartsWith($"aws ssm start-session --target {id} --document-name AWS-StartPortForwardingSession --parameters portNumber=8501,localPortNumber=8501", StringComparison.Ordinal));
+        await Expect(connect.GetByTestId("connect-ui-url")).ToContainTextAsync("https://localhost:8501/ui/");
+        await Expect(connect.GetByTestId("connect-http-addr")).ToContainTextAsync("export CONSUL_HTTP_ADDR=https://localhost:8501");
+        await Expect(connect.GetByTestId("connect-cacert")).ToContainTextAsync($"export CONSUL_CACERT=consul-{Cluster}-ca.pem");
+        await Expect(connect.GetByRole(AriaRole.Button, new() { Name = "Copy the port-forward command" })).ToBeVisibleAsync();
         await Expect(connect.GetByTestId("ssm-command")).ToContainTextAsync("aws ssm start-session --target i-");
         var download = await page.RunAndWaitForDownloadAsync(() => connect.GetByTestId("download-ca").ClickAsync());
         Assert.Equal($"consul-{Cluster}-ca.pem", download.SuggestedFilename);

@@ -18,6 +18,22 @@ public sealed class ClusterLifecycleTests(BrowserFixture browser)
 
         await Expect(page.GetByTestId("outputs").Locator("[data-datacenter]")).ToHaveCountAsync(2);
         await Expect(page.GetByTestId("outputs")).Not.ToContainTextAsync("Outputs appear once the cluster is ready");
+
+        // The picture followed the deployment live, then took Consul's verdict: every server healthy, one leader per datacenter.
+        var seen = await session.ServerStatesSeenAsync();
+        Assert.True(seen.Overlaps(["pending", "creating"]) && seen.Contains("created") && seen.Contains("healthy"), $"server states seen: {string.Join(", ", seen)}");
+        var topology = page.GetByTestId("topology");
+        await Expect(topology).ToHaveAttributeAsync("data-mode", "health");
+        await Expect(topology.Locator("[data-node-role=server][data-state=healthy]")).ToHaveCountAsync(6);
+        await Expect(topology.Locator("[data-node-role=server][data-leader]")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("health-status")).ToHaveTextAsync("healthy");
+        // A node's details, from the keyboard as well as by a click.
+        await topology.Locator("[data-leader] button").First.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByTestId("node-role")).ToHaveTextAsync("server, the datacenter's leader");
+        await page.Keyboard.PressAsync("Space");
+        await Expect(page.GetByTestId("node-details")).ToHaveCountAsync(0);
+        await session.ScreenshotAsync("ready-topology");
     }
 
     [Fact(Timeout = TestTimeout)]

@@ -146,9 +146,11 @@ public sealed partial class PortalSession : IAsyncDisposable
     private const string RecordProgressScript = """
         () => {
             window.__progress = [];
+            window.__serverStates = new Set();
             const record = () => {
                 const text = document.querySelector('[data-testid=progress-text]')?.textContent?.trim();
                 if (text && window.__progress.at(-1) !== text) window.__progress.push(text);
+                document.querySelectorAll('[data-node-role=server]').forEach(n => window.__serverStates.add(n.dataset.state));
             };
             new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
         }
@@ -156,6 +158,10 @@ public sealed partial class PortalSession : IAsyncDisposable
 
     /// <summary>From now on the page records every progress text it shows (see <see cref="ProgressSeenAsync"/>).</summary>
     public Task RecordProgressAsync() => Page.EvaluateAsync(RecordProgressScript);
+
+    /// <summary>Every state the topology picture's servers took since <see cref="RecordProgressAsync"/>.</summary>
+    public async Task<IReadOnlySet<string>> ServerStatesSeenAsync() =>
+        (await Page.EvaluateAsync<string[]>("() => [...window.__serverStates]")).ToHashSet();
 
     /// <summary>Waits until the page has shown a progress strictly between none and all.</summary>
     public Task WaitForIntermediateProgressAsync() => Page.WaitForFunctionAsync("""

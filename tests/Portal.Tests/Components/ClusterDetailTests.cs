@@ -1,6 +1,8 @@
+using System.Text.Json.Nodes;
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor;
+using Portal.Clusters;
 using Portal.Components.Pages.Clusters;
 using Portal.Data;
 using TestSupport.Portal;
@@ -35,5 +37,112 @@ public sealed class ClusterDetailTests : PortalComponentContext
         Assert.Equal(0, await db.Operations.CountAsync(o => o.Kind == OperationKind.Destroy, Ct));
         Assert.Equal(ClusterStatus.Ready, (await db.Clusters.SingleAsync(c => c.Name == "kept", Ct)).Status);
         snackbars.WaitForAssertion(() => Assert.Contains("No cluster named 'kept'", snackbars.Markup));
+    }
+
+    [Fact]
+    public async Task ClusterDetail_ReadyCluster_HealthConnectAndPictureComeBeforeTheResourcesAndOutputs()
+    {
+        var page = await OpenReadyAsync("ordered");
+
+        var markup = page.Markup;
+        int At(string testId) => markup.IndexOf($"data-testid=\"{testId}\"", StringComparison.Ordinal);
+        Assert.All(new[] { "health-panel", "topology", "connect", "resilience-panel", "resource-table", "outputs" }, id => Assert.True(At(id) >= 0, $"{id} is missing"));
+        Assert.True(At("health-panel") < At("resource-table") && At("topology") < At("resource-table") && At("connect") < At("resource-table"),
+            "health, the picture and connect come before the resource table");
+        Assert.True(At("resource-table") < At("outputs"));
+        Assert.Equal("healthy", page.Find("[data-testid=health-panel]").GetAttribute("data-health"));
+        Assert.Equal("health", page.Find("[data-testid=topology]").GetAttribute("data-mode"));
+        // The outputs are labelled, clients included.
+        Assert.Equal(5, page.FindAll("[data-testid=output-clients] tr[data-instance]").Count);
+        Assert.Contains("Client security group", page.Find("tr[data-output=clientSecurityGroupId]").TextContent);
+    }
+
+    [Fact]
+    public async Task ClusterDetail_ReadyCluster_ConnectTunnelsToARealServerAndEveryLineHasItsCopyButton()
+    {
+        var page = await OpenReadyAsync("reachable");
+        await using var db = App.CreateDbContext();
+        var outputs = ClusterView.From(await db.Clusters.SingleAsync(c => c.Name == "reachable", Ct)).Outputs!;
+        var servers = outputs["servers"]!.AsObject().SelectMany(dc => dc.Value!.AsArray()).Select(s => (string)s!["instanceId"]!).ToList();
+
+        var tunnel = page.Find("[data-testid=connect-port-forward] code").TextContent;
+        var target = System.Text.RegularExpressions.Regex.Match(tunnel, @"--target (i-[0-9a-f]+) ").Groups[1].Value;
+        Assert.Contains(target, servers);
+        Assert.StartsWith($"aws ssm start-session --target {target} --document-name AWS-StartPortForwardingSession --parameters portNumber=8501,localPortNumber=8501", tunnel);
+        Assert.Equal("https://localhost:8501/ui/", page.Find("[data-testid=connect-ui-url] code").TextContent);
+        Assert.Equal("export CONSUL_HTTP_ADDR=https://localhost:8501", page.Find("[data-testid=connect-http-addr] code").TextContent);
+        Assert.Equal("export CONSUL_CACERT=consul-reachable-ca.pem", page.Find("[data-testid=connect-cacert] code").TextContent);
+        Assert.StartsWith("export CONSUL_HTTP_TOKEN=", page.Find("[data-testid=connect-http-token] code").TextContent);
+        Assert.Equal(outputs["dnsExamples"]!.AsArray().Select(n => (string)n!), page.FindAll("[data-testid^=connect-dns-] code").Select(c => c.TextContent));
+
+        var lines = page.FindAll(".connect-line");
+        Assert.True(lines.Count >= 8, $"expected every connect line, found {lines.Count}");
+        Assert.All(lines, line => Assert.StartsWith("Copy ", line.QuerySelector("button[data-copy-for]")!.GetAttribute("aria-label")));
+
+        // The client agent joins by the zone's tag, over TLS with auto_encrypt, under default-deny ACLs; its secrets stay in SSM.
+        var snippet = page.Find("[data-testid=connect-client-snippet] pre").TextContent;
+        Assert.Contains("\"datacenter\": \"eu-west-1a\"", snippet);
+        Assert.Contains("tag_key=consul-join tag_value=reachable-eu-west-1a", snippet);
+        Assert.Contains("\"auto_encrypt\": {", snippet);
+        Assert.Contains("\"default_policy\": \"deny\"", snippet);
+        Assert.Contains("parameter /consul/reachable/acl/agent", snippet);
+        foreach (var (what, secret) in SecretScan.Named(await App.SecretsOfAsync("reachable")))
+            Assert.False(page.Markup.Contains(secret, StringComparison.Ordinal), $"the page shows the {what}");
+    }
+
+    [Fact]
+    public async Task ClusterDetail_CheckNow_ShowsTheFreshCheckAndSaysWhatItFound()
+    {
+        var page = await OpenReadyAsync("checked");
+        var snackbars = Render<MudSnackbarProvider>();
+        Assert.Contains("after the deployment", page.Find("[data-testid=health-checked-at]").TextContent);
+
+        await page.Find("[data-testid=check-now]").ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Contains("on demand", page.Find("[data-testid=health-checked-at]").TextContent), TimeSpan.FromSeconds(10));
+        snackbars.WaitForAssertion(() => Assert.Contains("Consul checked: healthy.", snackbars.Markup));
+    }
+
+    [Fact]
+    public async Task ClusterDetail_ZoneOutageDrillThroughItsButtons_LostZoneShownThenRestored_AndTheDegradedClusterKeepsItsActions()
+    {
+        var page = await OpenReadyAsync("drilled");
+        var (lost, surviving) = ("eu-west-1a", "eu-west-1b");
+        Assert.Contains("Losing 1 server of a datacenter.", page.Find("[data-testid=resilience-survives]").TextContent);
+
+        // The primary: losing it also stops ACL writes.
+        await page.InvokeAsync(() => page.FindComponent<MudSelect<string>>().Instance.SelectOption(lost));
+        await page.Find("[data-testid=simulate-outage]").ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Contains(lost, page.Find("[data-testid=drill-status]").TextContent), TimeSpan.FromSeconds(30));
+        page.WaitForAssertion(() => Assert.All(page.FindAll($"[data-node-role=server][data-zone={lost}]"), s => Assert.Equal("unreachable", s.GetAttribute("data-state"))));
+        Assert.All(page.FindAll("[data-node-role=client]"), c => Assert.Equal((surviving, "healthy"), (c.GetAttribute("data-zone"), c.GetAttribute("data-state"))));
+        Assert.Single(page.FindAll($"[data-node-role=server][data-zone={surviving}][data-leader]"));
+        var broken = page.Find("[data-testid=drill-broken]").TextContent;
+        Assert.Contains($"Queries aimed at {lost} fail", broken);
+        Assert.Contains("not replicated", broken);
+        Assert.Contains($"ACL writes (new tokens and policies) wait for the primary datacenter {lost}", broken);
+        Assert.Contains($"Datacenter {surviving} keeps serving with its leader i-", page.Find("[data-testid=drill-works]").TextContent);
+        Assert.Equal("degraded", page.Find("[data-testid=cluster-status]").TextContent);
+        Assert.Contains("failure-tolerance/" + lost, page.Find("[data-testid=failing-checks]").TextContent);
+        Assert.All(new[] { "change", "refresh", "destroy" }, id => Assert.NotNull(page.Find($"[data-testid={id}]")));
+
+        await page.Find("[data-testid=restore-zone]").ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Equal("ready", page.Find("[data-testid=cluster-status]").TextContent), TimeSpan.FromSeconds(30));
+        Assert.Empty(page.FindAll("[data-testid=drill-status]"));
+        Assert.All(page.FindAll("[data-node-role]"), n => Assert.Equal("healthy", n.GetAttribute("data-state")));
+        Assert.Equal(3, page.FindAll($"[data-node-role=client][data-zone={lost}]").Count);
+    }
+
+    /// <summary>A cluster created through the API and deployed (instantly), its page open as the admin once Consul was verified.</summary>
+    private async Task<IRenderedComponent<ClusterDetail>> OpenReadyAsync(string name)
+    {
+        var created = await Api.CreateClusterAsync(new { name });
+        await Api.WaitForOperationAsync((string)created["operation"]!["id"]!);
+        UsePortalServices();
+        var page = Render<ClusterDetail>(p => p.Add(c => c.Name, name));
+        page.WaitForAssertion(() => Assert.Equal("healthy", page.Find("[data-testid=health-panel]").GetAttribute("data-health")), TimeSpan.FromSeconds(10));
+        return page;
     }
 }

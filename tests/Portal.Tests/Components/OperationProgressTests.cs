@@ -1,5 +1,6 @@
 using Bunit;
 using Portal.Components.Shared;
+using Portal.Components.Shared.Topology;
 using Portal.Data;
 using Provisioning.Clusters;
 using Provisioning.Topology;
@@ -56,5 +57,45 @@ public sealed class OperationProgressTests : PortalComponentContext
         Assert.Equal(plan.Resources.Select(r => r.Name).Order(), rows.Select(r => r.GetAttribute("data-resource")!).Order());
         Assert.All(rows, row => Assert.Equal("created", row.GetAttribute("data-state")));
         progress.WaitForAssertion(() => Assert.Contains("succeeded", progress.Find("[data-testid=operation-state]").TextContent), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task OperationProgress_WithTheClustersZones_GroupsResourcesByZoneAndSharedWithTheirDurations_AndFinishedGroupsFold()
+    {
+        App.Settings["Provisioning:Simulated:TimeScale"] = "0.01";
+        UsePortalServices();
+        var created = await Api.CreateClusterAsync(new { name = "grouped" });
+        var operationId = (string)created["operation"]!["id"]!;
+        await Api.WaitForOperationAsync(operationId);
+        var spec = ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "grouped", VpcCidr = "10.0.0.0/16" }, ProvisioningCatalog.Default, []).Spec!;
+        var plan = TopologyPlanBuilder.Build(spec);
+        IReadOnlyList<ResourceRow> raised = [];
+
+        var progress = Render<OperationProgress>(p => p
+            .Add(c => c.OperationId, Guid.Parse(operationId))
+            .Add(c => c.Resources, plan.Resources.Select(r => (r.Name, r.Type)).ToList())
+            .Add(c => c.Zones, spec.AvailabilityZones)
+            .Add(c => c.OnResourcesChanged, rows => raised = rows));
+
+        progress.WaitForAssertion(() => Assert.Contains("succeeded", progress.Find("[data-testid=operation-state]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Equal([spec.AzA, spec.AzB, "shared"], progress.FindAll("tbody[data-group]").Select(g => g.GetAttribute("data-group")));
+        string GroupOf(string resource) => progress.Find($"tr[data-resource={resource}]").ParentElement!.GetAttribute("data-group")!;
+        Assert.Equal(spec.AzA, GroupOf(TopologyPlanBuilder.ServerGroup(0)));
+        Assert.Equal(spec.AzB, GroupOf(TopologyPlanBuilder.NatGateway(1)));
+        Assert.Equal("shared", GroupOf(TopologyPlanBuilder.Vpc));
+        Assert.Equal("shared", GroupOf(TopologyPlanBuilder.ClientGroup)); // it spans both zones
+        Assert.Equal(plan.Resources.Count, progress.FindAll("tr[data-resource]").Count);
+        Assert.All(progress.FindAll("[data-testid=resource-duration]"), d => Assert.Matches(@"^\d+(\.\d)? (ms|s)$|^\d+ min \d\d s$", d.TextContent));
+        Assert.Equal(plan.Resources.Count, raised.Count(r => r.State == ResourceState.Done));
+
+        // Everything went well, so the groups fold away; each opens on its own.
+        Assert.All(progress.FindAll("tr[data-resource]"), row => Assert.True(row.HasAttribute("hidden")));
+        var toggle = progress.Find($"tbody[data-group={spec.AzA}] [data-testid=resource-group-toggle]");
+        Assert.Equal("false", toggle.GetAttribute("aria-expanded"));
+        Assert.Contains("9 of 9 done", toggle.TextContent);
+        await toggle.ClickAsync(new());
+        Assert.Equal("true", progress.Find($"tbody[data-group={spec.AzA}] [data-testid=resource-group-toggle]").GetAttribute("aria-expanded"));
+        Assert.All(progress.FindAll($"tbody[data-group={spec.AzA}] tr[data-resource]"), row => Assert.False(row.HasAttribute("hidden")));
+        Assert.All(progress.FindAll("tbody[data-group=shared] tr[data-resource]"), row => Assert.True(row.HasAttribute("hidden")));
     }
 }

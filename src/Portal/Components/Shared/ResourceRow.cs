@@ -5,7 +5,11 @@ namespace Portal.Components.Shared;
 public enum ResourceState { Pending, InProgress, Done, Failed }
 
 /// <summary>One resource of the plan and what the current operation has done to it so far.</summary>
-public sealed record ResourceRow(string Name, string Type, ResourceState State, string? Op, string? Message)
+/// <param name="StartedAt">When the operation last started working on it; a retry starts the clock again.</param>
+/// <param name="FinishedAt">When that work succeeded or failed.</param>
+public sealed record ResourceRow(
+    string Name, string Type, ResourceState State, string? Op, string? Message,
+    DateTimeOffset? StartedAt = null, DateTimeOffset? FinishedAt = null)
 {
     /// <summary>Folds an operation's events, in sequence order, onto the plan's resources.</summary>
     public static IReadOnlyList<ResourceRow> Fold(IEnumerable<(string Name, string Type)> plan, IEnumerable<EventView> events)
@@ -13,7 +17,7 @@ public sealed record ResourceRow(string Name, string Type, ResourceState State, 
         var rows = plan.ToDictionary(r => r.Name, r => new ResourceRow(r.Name, r.Type, ResourceState.Pending, null, null));
         foreach (var e in events)
         {
-            if (e.Resource is not { } resource || !rows.ContainsKey(resource.Name)) continue;
+            if (e.Resource is not { } resource || !rows.TryGetValue(resource.Name, out var row)) continue;
             var state = e.Type switch
             {
                 EventTypes.ResourceStarted => ResourceState.InProgress,
@@ -22,10 +26,15 @@ public sealed record ResourceRow(string Name, string Type, ResourceState State, 
                 _ => (ResourceState?)null,
             };
             if (state is null) continue;
-            rows[resource.Name] = new ResourceRow(resource.Name, resource.Type, state.Value, resource.Op, e.Message);
+            var started = state == ResourceState.InProgress ? e.Timestamp : row.StartedAt;
+            var finished = state == ResourceState.InProgress ? (DateTimeOffset?)null : e.Timestamp;
+            rows[resource.Name] = new ResourceRow(resource.Name, resource.Type, state.Value, resource.Op, e.Message, started, finished);
         }
         return rows.Values.ToList();
     }
+
+    /// <summary>How long the resource took, once it is done or failed; null before (or when its start was never seen).</summary>
+    public TimeSpan? Duration => StartedAt is { } start && FinishedAt is { } end ? end - start : null;
 
     /// <summary>What a person reads in the status column: "creating", "created", "deleted", "unchanged", …</summary>
     public string Label => (State, Op) switch
@@ -35,11 +44,18 @@ public sealed record ResourceRow(string Name, string Type, ResourceState State, 
         (ResourceState.InProgress, "delete") => "deleting",
         (ResourceState.InProgress, "refresh") => "reading",
         (ResourceState.InProgress, "update" or "replace") => "updating",
+        // The zone-outage drill's steps on the groups it changes.
+        (ResourceState.InProgress, "outage") => "going down",
+        (ResourceState.InProgress, "restore") => "restoring",
+        (ResourceState.InProgress, "rebalance") => "rebalancing",
         (ResourceState.InProgress, _) => "creating",
         (ResourceState.Done, "delete") => "deleted",
         (ResourceState.Done, "same") => "unchanged",
         (ResourceState.Done, "refresh") => "in sync",
         (ResourceState.Done, "update" or "replace") => "updated",
+        (ResourceState.Done, "outage") => "down",
+        (ResourceState.Done, "restore") => "restored",
+        (ResourceState.Done, "rebalance") => "rebalanced",
         (ResourceState.Done, _) => "created",
         _ => "pending",
     };
