@@ -2,10 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace FakeSsm;
@@ -37,7 +34,8 @@ public sealed class FakeSsmServer : IAsyncDisposable
 
     public FakeSystemsManager Ssm { get; }
 
-    public Uri Url => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    /// <summary>Where it listens, once started (port 0 resolved).</summary>
+    public Uri Url => new(_app.Urls.First());
 
     public IReadOnlyList<RecordedRequest> Requests
     {
@@ -58,12 +56,14 @@ public sealed class FakeSsmServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Until the host stops (Ctrl+C), as the exe does.</summary>
-    public static Task RunAsync(string[] args, Action<FakeSystemsManager> configure)
+    /// <summary>Until the host stops (Ctrl+C, SIGTERM), as the exe does; the first line printed is the URL it listens on.</summary>
+    public static async Task RunAsync(string[] args, Action<FakeSystemsManager> configure)
     {
-        var server = Create(args);
+        await using var server = Create(args);
         configure(server.Ssm);
-        return server._app.RunAsync();
+        await server._app.StartAsync();
+        Console.WriteLine($"FakeSsm listening on {server.Url}");
+        await server._app.WaitForShutdownAsync();
     }
 
     private static FakeSsmServer Create(string[] args)
