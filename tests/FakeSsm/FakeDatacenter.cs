@@ -44,6 +44,9 @@ public sealed class FakeDatacenter(string joinTag)
     /// <summary>The commands sent to the first n servers (in the order DescribeInstanceInformation lists them) fail.</summary>
     public int FailingServers { get; set; }
 
+    /// <summary>The first n servers were terminated a moment ago: still listed Online, but SendCommand refuses them (InvalidInstanceId).</summary>
+    public int TerminatedServers { get; set; }
+
     /// <summary>GetCommandInvocation answers InvocationDoesNotExist this many times right after SendCommand, as SSM's eventual consistency does.</summary>
     public int InvisiblePolls { get; set; } = 1;
 

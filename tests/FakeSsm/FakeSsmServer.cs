@@ -130,13 +130,14 @@ public sealed class FakeSsmServer : IAsyncDisposable
 
     /// <summary>The body of <c>PUT /_fake/datacenters/{joinTag}</c>; faults in kebab case (<c>no-leader</c>).</summary>
     private sealed record Scenario(int? Servers = null, bool? Online = null, string[]? Faults = null, int? FailingServers = null,
-        int? InvisiblePolls = null, int? PendingPolls = null)
+        int? TerminatedServers = null, int? InvisiblePolls = null, int? PendingPolls = null)
     {
         public void Apply(FakeDatacenter datacenter)
         {
             if (Servers is { } servers) datacenter.Servers = servers;
             if (Online is { } online) datacenter.Online = online;
             if (FailingServers is { } failing) datacenter.FailingServers = failing;
+            if (TerminatedServers is { } terminated) datacenter.TerminatedServers = terminated;
             if (InvisiblePolls is { } invisible) datacenter.InvisiblePolls = invisible;
             if (PendingPolls is { } pending) datacenter.PendingPolls = pending;
             if (Faults is null) return;

@@ -132,7 +132,7 @@ public sealed class FakeSystemsManager(TimeProvider time)
             throw SsmError.Validation("1 validation error detected: Value at 'comment' failed to satisfy constraint: Member must have length less than or equal to 100");
 
         var owners = instanceIds.Select(id => (Id: id, Datacenter: _datacenters.Values.FirstOrDefault(d => d.IndexOf(id) >= 0))).ToList();
-        if (owners.Where(o => o.Datacenter is null).Select(o => o.Id).ToList() is { Count: > 0 } unknown)
+        if (owners.Where(o => o.Datacenter is null || o.Datacenter.IndexOf(o.Id) < o.Datacenter.TerminatedServers).Select(o => o.Id).ToList() is { Count: > 0 } unknown)
             throw new SsmError("InvalidInstanceId", $"Instances [[{string.Join(", ", unknown)}]] not in a valid state for account 123456789012");
 
         var commandId = Guid.NewGuid().ToString();

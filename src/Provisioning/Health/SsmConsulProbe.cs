@@ -62,7 +62,17 @@ public sealed class SsmConsulProbe(
             var failures = new List<string>();
             foreach (var instance in instances)
             {
-                var (report, failure) = await RunAsync(client, spec, dc, instance, script, cancellationToken);
+                JsonObject? report;
+                string? failure;
+                try
+                {
+                    (report, failure) = await RunAsync(client, spec, dc, instance, script, cancellationToken);
+                }
+                catch (AmazonServiceException e)
+                {
+                    // E.g. InvalidInstanceId: an instance terminated a moment ago is still listed online.
+                    (report, failure) = (null, $"Systems Manager refused the command: {e.ErrorCode}: {e.Message}");
+                }
                 if (report is not null) return new DatacenterProbe(dc, instance, report);
                 failure = RedactingSink.Redact(failure!, secrets);
                 logger.LogWarning("The health check of {Datacenter} failed on {Instance}: {Failure}", dc, instance, failure);
@@ -72,8 +82,9 @@ public sealed class SsmConsulProbe(
         }
         catch (AmazonServiceException e)
         {
-            logger.LogWarning("Systems Manager refused the health check of {Datacenter}: {Code} {Message}", dc, e.ErrorCode, e.Message);
-            return DatacenterProbe.Unreachable(dc, $"Systems Manager refused the health check of {dc}: {e.ErrorCode}: {RedactingSink.Redact(e.Message, secrets)}");
+            var why = $"{e.ErrorCode}: {RedactingSink.Redact(e.Message, secrets)}";
+            logger.LogWarning("Systems Manager refused the health check of {Datacenter}: {Reason}", dc, why);
+            return DatacenterProbe.Unreachable(dc, $"Systems Manager refused the health check of {dc}: {why}");
         }
         catch (Exception e) when (e is AmazonClientException or HttpRequestException or InvalidOperationException)
         {

@@ -113,9 +113,8 @@ public sealed class ConsulProbeScriptTests : IDisposable
     {
         await using var consul = await StandIn.StartAsync(_ => (200, "\"10.0.1.10:8300\""));
 
-        var (_, stdout, _) = await RunAsync(ConsulProbeScript.Render(Spec, 0, Endpoints(consul.Url)), AwsStub(HealthToken));
+        var report = await ReportAsync(0, consul);
 
-        var report = JsonNode.Parse(stdout)!;
         Assert.Null(report["aclReplication"]);
         Assert.DoesNotContain(consul.Requests, r => r.Path == "/v1/acl/replication");
     }
@@ -145,9 +144,8 @@ public sealed class ConsulProbeScriptTests : IDisposable
     {
         await using var consul = await StandIn.StartAsync(_ => (403, "ACL not found"));
 
-        var (_, stdout, _) = await RunAsync(ConsulProbeScript.Render(Spec, 0, Endpoints(consul.Url)), AwsStub(HealthToken));
+        var report = await ReportAsync(0, consul);
 
-        var report = JsonNode.Parse(stdout)!;
         Assert.Null(report["autopilot"]);
         Assert.Contains("GET /v1/operator/autopilot/health answered HTTP 403: ACL not found", report["errors"]!.AsArray().Select(e => (string?)e));
     }
@@ -157,11 +155,18 @@ public sealed class ConsulProbeScriptTests : IDisposable
     {
         await using var consul = await StandIn.StartAsync(_ => (200, "\"10.0.1.10:8300\""));
 
-        var (_, stdout, _) = await RunAsync(ConsulProbeScript.Render(Spec, 0, Endpoints(consul.Url)), AwsStub("x\"\nurl = \"http://attacker.invalid"));
+        var report = await ReportAsync(0, consul, token: "x\"\nurl = \"http://attacker.invalid");
 
-        var errors = JsonNode.Parse(stdout)!["errors"]!.AsArray().Select(e => (string?)e);
+        var errors = report["errors"]!.AsArray().Select(e => (string?)e);
         Assert.Contains($"the parameter {ClusterParameters.HealthToken.Name(Spec)} does not hold a Consul token", errors);
         Assert.All(consul.Requests.Where(r => r.Path.StartsWith("/v1/", StringComparison.Ordinal)), r => Assert.Null(r.Token));
+    }
+
+    /// <summary>What the script of the zone prints with the stand-in as Consul and the metadata service, and the token in SSM.</summary>
+    private async Task<JsonNode> ReportAsync(int zone, StandIn consul, string token = HealthToken)
+    {
+        var (_, stdout, stderr) = await RunAsync(ConsulProbeScript.Render(Spec, zone, Endpoints(consul.Url)), AwsStub(token));
+        return JsonNode.Parse(stdout) ?? throw new InvalidOperationException("no document: " + stderr);
     }
 
     private static ConsulProbeScript.ProbeEndpoints Endpoints(Uri consul, Uri? imds = null) =>

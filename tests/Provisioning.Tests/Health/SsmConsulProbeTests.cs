@@ -136,6 +136,18 @@ public sealed class SsmConsulProbeTests : IAsyncLifetime
         Assert.Contains(_logs.Lines, l => l.Contains(Datacenter(0).InstanceId(0)) && l.Contains("No space left on device"));
     }
 
+    /// <summary>Systems Manager lists a just-terminated instance as online for a while; SendCommand then refuses it.</summary>
+    [Fact]
+    public async Task ProbeAsync_FirstServerJustTerminated_UsesTheSecond()
+    {
+        Datacenter(1).TerminatedServers = 1;
+
+        var health = await CheckAsync();
+
+        Assert.Equal(HealthStatus.Healthy, health.Status);
+        Assert.Equal(Datacenter(1).InstanceId(1), health.Datacenters[1].ProbedInstance);
+    }
+
     [Fact]
     public async Task ProbeAsync_CommandFailsOnEveryServer_ReportsUnreachableWithEachServersReason()
     {
@@ -224,6 +236,17 @@ public sealed class SsmConsulProbeTests : IAsyncLifetime
 
         Assert.DoesNotContain(_ssm.Requests, r => r.Action == "SendCommand");
         Assert.All(health.Datacenters, d => Assert.Contains("would carry a secret", d.Error));
+    }
+
+    [Fact]
+    public async Task ProbeAsync_AwsProfileMissing_ReportsUnreachableNamingTheSetting()
+    {
+        using var probe = new SsmConsulProbe(FakeSsmProbes.Options(_ssm.Url), "portal-no-such-profile", new AcceleratedTime(), _logs.For<SsmConsulProbe>());
+
+        var probes = await probe.ProbeAsync(Spec, [], Token);
+
+        Assert.All(probes, p => Assert.Contains("the AWS profile 'portal-no-such-profile' (Provisioning:Pulumi:AwsProfile)", p.Error));
+        Assert.Empty(_ssm.Requests);
     }
 
     [Fact]

@@ -15,6 +15,8 @@ public sealed class FakePulumiSandbox : IDisposable
     public string Backend => Path.Combine(Root, "state");
     public LogCapture Logs { get; } = new();
 
+    private readonly List<SsmConsulProbe> _probes = [];
+
     public static string CliPath => TestSupport.FakePulumiCli.Path;
 
     public PulumiOptions Options(IReadOnlyDictionary<string, string>? environment = null) => new()
@@ -43,8 +45,6 @@ public sealed class FakePulumiSandbox : IDisposable
         _probes.Add(probe);
         return probe;
     }
-
-    private readonly List<SsmConsulProbe> _probes = [];
 
     /// <summary>The stack's state file as the fake keeps it, whatever the program's project name.</summary>
     public string? StateFile(string stack) =>
