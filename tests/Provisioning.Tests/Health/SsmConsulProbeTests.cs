@@ -241,7 +241,7 @@ public sealed class SsmConsulProbeTests : IAsyncLifetime
     [Fact]
     public async Task ProbeAsync_AwsProfileMissing_ReportsUnreachableNamingTheSetting()
     {
-        using var probe = new SsmConsulProbe(FakeSsmProbes.Options(_ssm.Url), "portal-no-such-profile", new AcceleratedTime(), _logs.For<SsmConsulProbe>());
+        using var probe = new SsmConsulProbe(FakeSsmProbes.Options(_ssm.Url), "portal-no-such-profile", new AcceleratedTime(10), _logs.For<SsmConsulProbe>());
 
         var probes = await probe.ProbeAsync(Spec, [], Token);
 

@@ -1,10 +1,10 @@
 namespace Provisioning.Tests.Support;
 
 /// <summary>
-/// Real time, run faster: a probe that polls every 2 s and gives a server 30 s still behaves as it would
-/// with those settings, in a hundredth of the wall-clock time.
+/// Real time, run faster: a probe that polls every second and gives a server 30 s still behaves as it would
+/// with those settings, in a fraction of the wall-clock time.
 /// </summary>
-public sealed class AcceleratedTime(int factor = 100) : TimeProvider
+public sealed class AcceleratedTime(int factor) : TimeProvider
 {
     private readonly DateTimeOffset _start = System.GetUtcNow();
     private readonly long _started = System.GetTimestamp();

@@ -13,9 +13,10 @@ internal static class FakeSsmProbes
     {
         ServiceUrl = url.ToString(),
         CommandTimeout = TimeSpan.FromSeconds(30),
-        PollInterval = TimeSpan.FromSeconds(2),
+        PollInterval = TimeSpan.FromSeconds(1),
     };
 
+    /// <summary>Ten times faster than real time: a server gets 3 s, polled every 0.1 s, with room for a loaded machine's latency.</summary>
     public static SsmConsulProbe Probe(Uri url, LogCapture logs, TimeProvider? time = null) =>
-        new(Options(url), awsProfile: null, time ?? new AcceleratedTime(), logs.For<SsmConsulProbe>(), Credentials);
+        new(Options(url), awsProfile: null, time ?? new AcceleratedTime(10), logs.For<SsmConsulProbe>(), Credentials);
 }
