@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Provisioning.Clusters;
 using Provisioning.Consul;
 using Provisioning.Tests.Support;
-using TestSupport;
 
 namespace Provisioning.Tests;
 
@@ -19,7 +18,7 @@ public partial class BootScriptTests
     {
         var script = BootScript.Render(Spec, Network, role);
 
-        var (exitCode, output) = await ShellcheckAsync(script);
+        var (exitCode, output) = await Shellcheck.RunAsync(script);
 
         Assert.True(exitCode == 0, output);
         Assert.DoesNotContain("shellcheck disable", script);
@@ -32,25 +31,9 @@ public partial class BootScriptTests
         var bootstrap = EmbeddedBootstrap().Match(BootScript.Render(Spec, Network, ConsulRole.Server));
         Assert.True(bootstrap.Success);
 
-        var (exitCode, output) = await ShellcheckAsync(bootstrap.Groups["script"].Value);
+        var (exitCode, output) = await Shellcheck.RunAsync(bootstrap.Groups["script"].Value);
 
         Assert.True(exitCode == 0, output);
-    }
-
-    /// <summary>Severity "style" reports every default check, down to the least serious.</summary>
-    private static async Task<(int ExitCode, string Output)> ShellcheckAsync(string script)
-    {
-        var shellcheck = ExternalTool.Require("shellcheck");
-        var path = Path.Combine(Path.GetTempPath(), $"portal-script-{Guid.NewGuid():N}.sh");
-        await File.WriteAllTextAsync(path, script, TestContext.Current.CancellationToken);
-        try
-        {
-            return await ExternalTool.RunAsync(shellcheck, ["--shell=bash", "--severity=style", "--format=gcc", path], TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
     }
 
     [Theory]

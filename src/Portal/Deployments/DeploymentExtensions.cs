@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Provisioning.Engines;
+using Provisioning.Health;
 using Provisioning.Pulumi;
 using Provisioning.Simulation;
 
@@ -54,6 +55,11 @@ public static class DeploymentExtensions
         builder.Services.AddSingleton<IValidateOptions<PulumiOptions>, PulumiOptionsValidator>();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<PulumiOptions>>().Value);
         builder.Services.AddSingleton<PulumiCli>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<PulumiOptions>();
+            return new SsmConsulProbe(options.Ssm, options.AwsProfile, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SsmConsulProbe>>());
+        });
         builder.Services.AddSingleton<PulumiEngine>(); // one per process: it serialises operations per stack
         builder.Services.AddSingleton<IDeploymentEngine>(sp => sp.GetRequiredService<PulumiEngine>());
         builder.Services.AddSingleton<IEngineReadiness, PulumiEngineReadiness>();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Provisioning.Clusters;
 using Provisioning.Consul;
@@ -52,33 +53,40 @@ public static class ConsulHealthEvaluator
                  new(Named(FailureToleranceCheck, dc), false, why), new(Named(DnsCheck, dc), false, why)]);
         }
 
-        var leader = report[ConsulProbeReport.Leader]?.GetValue<string>() is { Length: > 0 } l ? l : null;
+        // The report comes from a remote machine: a value of another JSON type than documented counts as absent.
+        var leaderText = Text(report[ConsulProbeReport.Leader]);
+        var leader = leaderText is { Length: > 0 } l ? l : null;
         var autopilot = report[ConsulProbeReport.Autopilot] as JsonObject;
         var servers = (autopilot?["Servers"] as JsonArray ?? []).OfType<JsonObject>().Select(s => new ServerHealth(
-            Text(s, "Name"), Text(s, "Address"), Flag(s, "Voter"), Flag(s, "Healthy"), Flag(s, "Leader"), s["Version"]?.GetValue<string>())).ToList();
-        var tolerance = autopilot?["FailureTolerance"]?.GetValue<int>();
+            Text(s["Name"]) ?? "", Text(s["Address"]) ?? "", Flag(s["Voter"]), Flag(s["Healthy"]), Flag(s["Leader"]), Text(s["Version"]))).ToList();
+        var tolerance = Number(autopilot?["FailureTolerance"]);
         var healthyVoters = servers.Count(s => s.Voter && s.Healthy);
         var voters = servers.Count(s => s.Voter);
         var unhealthy = servers.Where(s => !(s.Voter && s.Healthy)).Select(s => s.Node).ToList();
-        var answers = (report[ConsulProbeReport.Dns]?["answers"] as JsonArray ?? []).Select(a => a?.GetValue<string>()).OfType<string>().ToList();
-        var dnsName = report[ConsulProbeReport.Dns]?["name"]?.GetValue<string>() ?? $"consul.service.{dc}.consul";
+        var dns = report[ConsulProbeReport.Dns] as JsonObject;
+        var answers = (dns?["answers"] as JsonArray ?? []).Select(Text).OfType<string>().ToList();
+        var dnsName = Text(dns?["name"]) ?? $"consul.service.{dc}.consul";
+        // A call the probe could not make is null, its reason among the errors: say that, not what a null would mean.
+        var noAutopilot = autopilot is null ? Unread($"autopilot health of {dc}", report, AutopilotPath) : null;
 
         HealthCheckResult[] checks =
         [
             new(Named(LeaderCheck, dc), leader is not null, leader is not null
                 ? $"{dc} has a leader at {leader}"
-                : $"{dc} has no leader: its servers cannot elect one (quorum is {spec.ServersPerAz / 2 + 1} of {spec.ServersPerAz})"),
+                : leaderText is null
+                    ? Unread($"the leader of {dc}", report, LeaderPath)
+                    : $"{dc} has no leader: its servers cannot elect one (quorum is {spec.ServersPerAz / 2 + 1} of {spec.ServersPerAz})"),
             new(Named(VotersCheck, dc), healthyVoters == spec.ServersPerAz && voters == spec.ServersPerAz,
-                $"{healthyVoters} of {spec.ServersPerAz} servers are healthy voters" +
+                noAutopilot ?? $"{healthyVoters} of {spec.ServersPerAz} servers are healthy voters" +
                 (unhealthy.Count > 0 ? $"; not a healthy voter: {string.Join(", ", unhealthy)}" : "") +
                 (servers.Count < spec.ServersPerAz ? $"; {spec.ServersPerAz - servers.Count} missing from the raft configuration" : "")),
-            new(Named(FailureToleranceCheck, dc), tolerance >= 1, tolerance is { } t
+            new(Named(FailureToleranceCheck, dc), tolerance >= 1, noAutopilot ?? (tolerance is { } t
                 ? $"{dc} can lose {t} server(s) and keep its quorum" + (t < 1 ? ": one more failure stops it" : "")
-                : $"{dc} did not report its failure tolerance"),
+                : $"{dc} did not report its failure tolerance")),
             new(Named(DnsCheck, dc), answers.Count > 0, answers.Count > 0
                 ? $"{dnsName} answers {string.Join(", ", answers)}"
                 : $"{dnsName} does not resolve through the system resolver" +
-                  (report[ConsulProbeReport.Dns]?["error"]?.GetValue<string>() is { } error ? $": {error}" : "")),
+                  (Text(dns?["error"]) is { } error ? $": {error}" : "")),
         ];
         return (new DatacenterHealth(dc, true, leader, tolerance, servers, probe.Instance), checks);
     }
@@ -92,13 +100,13 @@ public static class ConsulHealthEvaluator
         {
             var replication = probes.FirstOrDefault(p => p.Datacenter == dc)?.Report?[ConsulProbeReport.AclReplication] as JsonObject;
             if (replication is null) { problems.Add($"{dc} did not report its ACL replication"); continue; }
-            if (!Flag(replication, "Enabled")) { problems.Add($"ACL replication is not enabled in {dc}"); continue; }
-            if (!Flag(replication, "Running")) { problems.Add($"ACL replication is not running in {dc}"); continue; }
-            var success = Time(replication, "LastSuccess");
-            var error = Time(replication, "LastError");
+            if (!Flag(replication["Enabled"])) { problems.Add($"ACL replication is not enabled in {dc}"); continue; }
+            if (!Flag(replication["Running"])) { problems.Add($"ACL replication is not running in {dc}"); continue; }
+            var success = Time(replication["LastSuccess"]);
+            var error = Time(replication["LastError"]);
             if (success is null || error > success)
                 problems.Add($"ACL replication in {dc} is failing" +
-                             (replication["LastErrorMessage"]?.GetValue<string>() is { Length: > 0 } m ? $": {m}" : "") +
+                             (Text(replication["LastErrorMessage"]) is { Length: > 0 } m ? $": {m}" : "") +
                              (success is { } s ? $" (last success {s:u})" : " (it never succeeded)"));
         }
         return problems.Count == 0
@@ -108,14 +116,27 @@ public static class ConsulHealthEvaluator
 
     private static int AliveWanMembers(JsonObject report) =>
         (report[ConsulProbeReport.WanMembers] as JsonArray ?? []).OfType<JsonObject>()
-            .Count(m => m["Status"]?.GetValue<int>() == 1 && m["Tags"]?["role"]?.GetValue<string>() is null or "consul");
+            .Count(m => Number(m["Status"]) == 1 && Text((m["Tags"] as JsonObject)?["role"]) is null or "consul");
 
-    private static string Text(JsonObject o, string key) => o[key]?.GetValue<string>() ?? "";
+    private const string LeaderPath = "/v1/status/leader", AutopilotPath = "/v1/operator/autopilot/health";
 
-    private static bool Flag(JsonObject o, string key) => o[key]?.GetValue<bool>() ?? false;
+    /// <summary>"&lt;what&gt; could not be read", with the probe's error about that call when it gave one.</summary>
+    private static string Unread(string what, JsonObject report, string path) =>
+        (report[ConsulProbeReport.Errors] as JsonArray ?? []).Select(Text).FirstOrDefault(e => e?.StartsWith($"GET {path} ", StringComparison.Ordinal) == true) is { } error
+            ? $"{what} could not be read: {error}"
+            : $"{what} could not be read";
+
+    // By JSON kind, not CLR type: a report parsed from the probe's output and one built in memory read alike.
+    private static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
+
+    private static bool Flag(JsonNode? node) => node?.GetValueKind() == JsonValueKind.True;
+
+    private static int? Number(JsonNode? node) =>
+        node?.GetValueKind() == JsonValueKind.Number && int.TryParse(node.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number)
+            ? number : null;
 
     /// <summary>Consul reports "never" as the zero time <c>0001-01-01T00:00:00Z</c>.</summary>
-    private static DateTimeOffset? Time(JsonObject o, string key) =>
-        o[key]?.GetValue<string>() is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1
+    private static DateTimeOffset? Time(JsonNode? node) =>
+        Text(node) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1
             ? t : null;
 }

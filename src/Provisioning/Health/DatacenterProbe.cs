@@ -22,11 +22,13 @@ public sealed record DatacenterProbe(string Datacenter, string? Instance, JsonOb
 /// <item><c>autopilot</c>: <c>GET /v1/operator/autopilot/health</c> (<c>Healthy</c>, <c>FailureTolerance</c>, <c>Servers</c>);</item>
 /// <item><c>wanMembers</c>: <c>GET /v1/agent/members?wan=1</c>, <c>Status</c> 1 meaning alive;</item>
 /// <item><c>aclReplication</c>: <c>GET /v1/acl/replication</c> (secondary datacenters only, else null);</item>
-/// <item><c>dns</c>: <c>{"name": "consul.service.&lt;dc&gt;.consul", "answers": ["10.0.1.10", …]}</c> from the system resolver.</item>
+/// <item><c>dns</c>: <c>{"name": "consul.service.&lt;dc&gt;.consul", "answers": ["10.0.1.10", …]}</c> from the system resolver,
+/// with <c>"error"</c> when the name does not resolve;</item>
+/// <item><c>errors</c>: why a call above gave no answer (its key is then null), so a check names its cause, not a parse error.</item>
 /// </list>
 /// </summary>
 public static class ConsulProbeReport
 {
     public const string Datacenter = "datacenter", Node = "node", Leader = "leader", Autopilot = "autopilot",
-        WanMembers = "wanMembers", AclReplication = "aclReplication", Dns = "dns";
+        WanMembers = "wanMembers", AclReplication = "aclReplication", Dns = "dns", Errors = "errors";
 }

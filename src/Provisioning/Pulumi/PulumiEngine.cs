@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Provisioning.Engines;
+using Provisioning.Health;
 using Provisioning.Topology;
 
 namespace Provisioning.Pulumi;
@@ -10,9 +11,9 @@ namespace Provisioning.Pulumi;
 /// <summary>
 /// The production engine: writes the plan as a Pulumi YAML program into the stack's work
 /// directory and drives the <c>pulumi</c> CLI (pulumi-cli-contract.md), reporting the CLI's
-/// event log as <see cref="EngineEvent"/>s.
+/// event log as <see cref="EngineEvent"/>s. Consul's health is asked on the servers through Systems Manager.
 /// </summary>
-public sealed class PulumiEngine(PulumiCli cli, ILogger<PulumiEngine> logger) : IDeploymentEngine
+public sealed class PulumiEngine(PulumiCli cli, SsmConsulProbe probe, TimeProvider time, ILogger<PulumiEngine> logger) : IDeploymentEngine
 {
     // Pulumi has no wait-for-lock: operations on one stack are serialised here.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _stackGates = new();
@@ -33,8 +34,13 @@ public sealed class PulumiEngine(PulumiCli cli, ILogger<PulumiEngine> logger) : 
     public Task<DeploymentResult> RefreshAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken) =>
         RunAsync("refresh", ["refresh", "--yes", "--skip-preview"], plan, context, sink, cancellationToken);
 
-    public Task<Health.ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("The SSM health probe is being written (issue 12).");
+    public async Task<ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken)
+    {
+        // The probe needs no secret; these only make sure none leaves in a command or comes back in an error.
+        string[] secrets = [cli.Options.Passphrase, .. context.Secrets.Confidential];
+        var probes = await probe.ProbeAsync(plan.Spec, secrets, cancellationToken);
+        return ConsulHealthEvaluator.Evaluate(plan.Spec, probes, time.GetUtcNow());
+    }
 
     /// <summary>What an <c>up</c> would change, reported as diagnostics; nothing is deployed.</summary>
     public Task<DeploymentResult> PreviewAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken) =>

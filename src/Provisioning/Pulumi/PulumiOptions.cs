@@ -45,6 +45,9 @@ public sealed class PulumiOptions
     /// <summary>Extra environment variables for every CLI run (e.g. proxies, AWS_* settings).</summary>
     public Dictionary<string, string> Environment { get; set; } = [];
 
+    /// <summary><c>Provisioning:Pulumi:Ssm</c>: the Consul health check through Systems Manager Run Command.</summary>
+    public Health.SsmProbeOptions Ssm { get; set; } = new();
+
     /// <summary>What is wrong with these settings, or nothing.</summary>
     public IEnumerable<string> Problems()
     {
@@ -62,6 +65,7 @@ public sealed class PulumiOptions
             yield return $"{Section}:CancelTimeout must be positive.";
         if (!Version.TryParse(MinimumVersion, out _))
             yield return $"{Section}:MinimumVersion '{MinimumVersion}' is not a version.";
+        foreach (var problem in Ssm.Problems()) yield return problem;
     }
 
     /// <summary>The local folder of a file:// backend, or null for another backend.</summary>

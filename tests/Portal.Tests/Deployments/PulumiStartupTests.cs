@@ -47,6 +47,21 @@ public sealed class PulumiStartupTests
         Assert.Contains("Provisioning:Pulumi:CliPath", message);
     }
 
+    /// <summary>The Consul health check's Systems Manager settings are checked with the rest, each named by its key.</summary>
+    [Theory]
+    [InlineData("CommandTimeout", "00:00:10", "Provisioning:Pulumi:Ssm:CommandTimeout must be whole seconds between 00:00:30 and 2.00:00:00")]
+    [InlineData("PollInterval", "00:00:00", "Provisioning:Pulumi:Ssm:PollInterval must be positive")]
+    [InlineData("ServiceUrl", "ssm.local", "Provisioning:Pulumi:Ssm:ServiceUrl 'ssm.local' is not an http(s) URL")]
+    public async Task Startup_SsmSettingInvalid_FailsNamingTheKey(string key, string value, string expected)
+    {
+        await using var app = PulumiPortal(cliPath: FakePulumiCli.Path, passphrase: "a passphrase of some length");
+        app.Settings[$"Provisioning:Pulumi:Ssm:{key}"] = value;
+
+        var message = StartupFailure(app);
+
+        Assert.Contains(expected, message);
+    }
+
     private static PortalAppFactory PulumiPortal(string cliPath, string passphrase)
     {
         var app = new PortalAppFactory();

@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using FakeSsm;
 using Provisioning.Engines;
+using Provisioning.Health;
 using Provisioning.Pulumi;
 using Provisioning.Security;
 using Provisioning.Tests.Support;
+using Provisioning.Topology;
 
 namespace Provisioning.Tests.Pulumi;
 
@@ -58,7 +61,7 @@ public sealed class PulumiEngineTests : IDisposable
             ["FAKE_PULUMI_IGNORE_SIGINT"] = "true",
         });
         options.CancelTimeout = TimeSpan.FromSeconds(1);
-        var engine = new PulumiEngine(_sandbox.Cli(options), _sandbox.Logs.For<PulumiEngine>());
+        var engine = _sandbox.Engine(options);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Token);
         var sink = RecordingSink.CancellingAfter(1, cancellation);
 
@@ -282,6 +285,27 @@ public sealed class PulumiEngineTests : IDisposable
 
         Assert.False(check.Ok);
         Assert.Contains("Provisioning:Pulumi:Passphrase", check.Problem);
+    }
+
+    /// <summary>Consul's health, asked on the servers through Systems Manager (the stand-in), judged by the evaluator.</summary>
+    [Fact]
+    public async Task CheckHealthAsync_ThroughSystemsManager_ReportsConsulsHealthAndSendsNoSecret()
+    {
+        var plan = Plans.Build();
+        await using var ssm = await FakeSsmServer.StartAsync(Token);
+        var secondary = plan.Spec.AvailabilityZones[1];
+        ssm.Datacenter(TopologyPlanBuilder.JoinTag(plan.Spec, 1)).Faults.Add(ConsulFault.DnsFails);
+        var engine = _sandbox.Engine(ssm: ssm.Url);
+
+        var health = await engine.CheckHealthAsync(plan, Context("health"), Token);
+
+        Assert.Equal(HealthStatus.Degraded, health.Status);
+        Assert.Equal([ConsulHealthEvaluator.Named(ConsulHealthEvaluator.DnsCheck, secondary)], health.Failing.Select(c => c.Name));
+        Assert.All(health.Datacenters, d => Assert.NotNull(d.Leader));
+        Assert.Contains(ssm.Requests, r => r.Action == "SendCommand");
+        string[] secrets = [FakePulumiSandbox.Passphrase, .. Secrets.Confidential];
+        Assert.All(ssm.Requests, r => Assert.All(secrets, secret => Assert.DoesNotContain(secret, r.ToString())));
+        Assert.All(_sandbox.Logs.Lines, line => Assert.All(secrets, secret => Assert.DoesNotContain(secret, line)));
     }
 
     private string WriteLock(string project, string stack, int pid, string host)

@@ -1,3 +1,4 @@
+using Provisioning.Health;
 using Provisioning.Pulumi;
 
 namespace Provisioning.Tests.Support;
@@ -13,6 +14,8 @@ public sealed class FakePulumiSandbox : IDisposable
     public string Root { get; } = Directory.CreateTempSubdirectory("portal-pulumi-tests-").FullName;
     public string Backend => Path.Combine(Root, "state");
     public LogCapture Logs { get; } = new();
+
+    private readonly List<SsmConsulProbe> _probes = [];
 
     public static string CliPath => TestSupport.FakePulumiCli.Path;
 
@@ -30,8 +33,18 @@ public sealed class FakePulumiSandbox : IDisposable
 
     public PulumiCli Cli(PulumiOptions options) => new(options, Logs.For<PulumiCli>());
 
-    public PulumiEngine Engine(IReadOnlyDictionary<string, string>? environment = null) =>
-        new(Cli(Options(environment)), Logs.For<PulumiEngine>());
+    /// <param name="ssm">The Systems Manager stand-in the health check goes to; none by default (nothing listens there).</param>
+    public PulumiEngine Engine(IReadOnlyDictionary<string, string>? environment = null, Uri? ssm = null) =>
+        new(Cli(Options(environment)), Probe(ssm), TimeProvider.System, Logs.For<PulumiEngine>());
+
+    public PulumiEngine Engine(PulumiOptions options) => new(Cli(options), Probe(null), TimeProvider.System, Logs.For<PulumiEngine>());
+
+    private SsmConsulProbe Probe(Uri? ssm)
+    {
+        var probe = FakeSsmProbes.Probe(ssm ?? new Uri("http://127.0.0.1:9/"), Logs);
+        _probes.Add(probe);
+        return probe;
+    }
 
     /// <summary>The stack's state file as the fake keeps it, whatever the program's project name.</summary>
     public string? StateFile(string stack) =>
@@ -43,6 +56,7 @@ public sealed class FakePulumiSandbox : IDisposable
 
     public void Dispose()
     {
+        foreach (var probe in _probes) probe.Dispose();
         try { Directory.Delete(Root, recursive: true); }
         catch (IOException) { }
     }
