@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,7 +84,17 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace));
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={DatabasePath}");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        if (FakeSsm is { } ssm)
+            // The health check signs its requests like the real SDK does, with credentials the stand-in accepts.
+            builder.ConfigureTestServices(services => services.AddSingleton(sp => new Provisioning.Health.SsmConsulProbe(
+                sp.GetRequiredService<Provisioning.Pulumi.PulumiOptions>().Ssm, awsProfile: null, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<Provisioning.Health.SsmConsulProbe>>(), FakeSsmCredentials)));
     }
+
+    /// <summary>The Systems Manager stand-in the Pulumi engine's Consul health check asks, once <see cref="UseFakePulumi"/> started it.</summary>
+    public global::FakeSsm.FakeSsmServer? FakeSsm { get; private set; }
+
+    private static readonly Amazon.Runtime.BasicAWSCredentials FakeSsmCredentials = new("AKIDFAKESSMPORTALTEST", "fake/secret/key/for/the/ssm/stand-in");
 
     /// <summary>
     /// Deploys with the Pulumi engine driving the fake CLI (tests/FakePulumi, which the test project
@@ -100,6 +111,10 @@ public class PortalAppFactory : WebApplicationFactory<Program>
             ((int)stepDelay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             Settings[$"Provisioning:Pulumi:Environment:{name}"] = value;
+        // Consul is verified through Systems Manager after every up: a stand-in whose servers are healthy by default.
+        FakeSsm ??= global::FakeSsm.FakeSsmServer.StartAsync().GetAwaiter().GetResult();
+        Settings["Provisioning:Pulumi:Ssm:ServiceUrl"] = FakeSsm.Url.ToString();
+        Settings["Provisioning:Pulumi:Ssm:PollInterval"] = "00:00:00.200";
     }
 
     /// <summary>The stacks' passphrase <see cref="UseFakePulumi"/> sets: a secret that must show up nowhere.</summary>
@@ -126,6 +141,7 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (FakeSsm is not null) await FakeSsm.DisposeAsync();
         SqliteConnection.ClearAllPools();
         if (_ownsDirectory && !KeepData)
             try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
