@@ -108,7 +108,12 @@ public sealed record TopologyModel(
             ? reported.Select((c, i) => (Key: c.Id, Id: (string?)c.Id, c.Address, Zone: c.Zone is { } az && IndexOf(spec.AvailabilityZones, az) is >= 0 and var z ? z : i % 2))
             // The group spreads its instances over both zones in turn, as the simulation and AWS do.
             : Enumerable.Range(0, spec.ClientCount).Select(i => (Key: $"client-{i + 1}", Id: (string?)null, Address: (string?)null, Zone: i % spec.AvailabilityZones.Count));
-        return placed.Select((c, i) => c.Zone == down && down >= 0
+        var list = placed.ToList();
+        // Once the group has replaced them, the survivor holds more than its share of clients: the surplus,
+        // launched last, are the lost zone's clients relaunched there.
+        var survivorShare = down < 0 ? 0 : Enumerable.Range(0, spec.ClientCount).Count(i => i % spec.AvailabilityZones.Count == 1 - down);
+        var relaunched = down < 0 ? [] : list.Where(c => c.Zone == 1 - down).Skip(survivorShare).Select(c => c.Key).ToHashSet();
+        return list.Select((c, i) => down >= 0 && (c.Zone == down || relaunched.Contains(c.Key))
                 ? new TopologyNode(c.Key, NodeRole.Client, 1 - down, i + 1, c.Id, c.Address, NodeStates.Unknown, MovedFrom: spec.AvailabilityZones[down])
                 : new TopologyNode(c.Key, NodeRole.Client, c.Zone, i + 1, c.Id, c.Address, NodeStates.Unknown))
             .ToList();
