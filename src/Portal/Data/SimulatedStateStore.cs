@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Provisioning.Simulation;
 
 namespace Portal.Data;
@@ -15,27 +16,21 @@ internal sealed class SimulatedStateStore(IDbContextFactory<PortalDbContext> dbF
         return rows.Select(r => new SimulatedResource(r.Name, r.Type, r.ResourceId, JsonNode.Parse(r.OutputsJson)!.AsObject(), r.CreatedAt)).ToList();
     }
 
+    private static readonly DateTimeOffsetToBinaryConverter TimeConverter = new();
+
     public async Task<bool> AddAsync(string stack, SimulatedResource resource, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        db.SimulatedResources.Add(new SimulatedResourceRow
-        {
-            Stack = stack,
-            Name = resource.Name,
-            Type = resource.Type,
-            ResourceId = resource.Id,
-            OutputsJson = resource.Outputs.ToJsonString(),
-            CreatedAt = resource.CreatedAt,
-        });
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 })
-        {
-            return false; // the primary key refused a second copy
-        }
+        // A second copy is the expected answer when an interrupted attempt created the resource first (AWS's
+        // AlreadyExists): asked with ON CONFLICT, it is a row count of 0, not a failed command in the logs.
+        var createdAt = (long)TimeConverter.ConvertToProvider(resource.CreatedAt)!;
+        var outputs = resource.Outputs.ToJsonString();
+        var inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO "SimulatedResources" ("Stack", "Name", "Type", "ResourceId", "OutputsJson", "CreatedAt")
+            VALUES ({stack}, {resource.Name}, {resource.Type}, {resource.Id}, {outputs}, {createdAt})
+            ON CONFLICT ("Stack", "Name") DO NOTHING
+            """, cancellationToken);
+        return inserted == 1;
     }
 
     public async Task RemoveAsync(string stack, string name, CancellationToken cancellationToken)

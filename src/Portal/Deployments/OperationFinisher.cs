@@ -115,10 +115,13 @@ internal static class OperationFinisher
                 .SetProperty(o => o.FinishedAt, cancelling ? now : null)
                 .SetProperty(o => o.LastSequence, o => o.LastSequence + 1), cancellationToken);
         if (updated == 0) return; // someone else recovered it first
+        // The run that lost the lease may have stored events since the operation was read: the number the update
+        // reserved comes from the row, not from that read.
+        var sequence = await db.Operations.Where(o => o.Id == operation.Id).Select(o => o.LastSequence).SingleAsync(cancellationToken);
         db.DeploymentEvents.Add(new DeploymentEvent
         {
             OperationId = operation.Id,
-            Sequence = operation.LastSequence + 1,
+            Sequence = sequence,
             Timestamp = now,
             Type = EventTypes.Recovered,
             Message = message,
