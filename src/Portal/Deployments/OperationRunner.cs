@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -49,7 +48,7 @@ internal sealed class OperationRunner(
         }
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["OperationId"] = operationId, ["Cluster"] = cluster.Name });
 
-        var spec = JsonSerializer.Deserialize<ClusterSpec>(operation.SpecJson, PortalJson.Options)!;
+        var spec = operation.Spec;
         var plan = TopologyPlanBuilder.Build(spec);
         var secrets = await secretStore.ForAsync(cluster, CancellationToken.None);
         using var activity = PortalTelemetry.ActivitySource.StartActivity($"{operation.Kind.ToString().ToLowerInvariant()} cluster");
