@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Portal.Auditing;
 using Portal.Data;
@@ -79,7 +78,7 @@ public sealed partial class ClusterCommands(
                 Details: new { operation = operation.Id, cluster.Engine, spec, simulation = request.Simulation is { IsEmpty: false } ? new { request.Simulation.FailResource, request.Simulation.FailCheck } : null }));
             await scope.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             // Two requests raced for the same name; the unique index let one win.
             return CommandResult<ClusterOperationView>.Conflict($"A cluster named '{spec.Name}' already exists.",
@@ -181,7 +180,7 @@ public sealed partial class ClusterCommands(
                 Details: new { operation = operation.Id, kind, retryOf, zone }));
             await scope.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             db.ChangeTracker.Clear();
             var active = await db.Operations.AsNoTracking()
@@ -222,7 +221,4 @@ public sealed partial class ClusterCommands(
         broadcaster.Publish(new OperationUpdate(operation.Id, cluster.Id, [], operation.State));
         return CommandResult<ClusterOperationView>.Ok(new(ClusterView.From(cluster), OperationView.From(operation, cluster.Name)));
     }
-
-    private static bool IsUniqueViolation(DbUpdateException ex) =>
-        ex.InnerException is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
 }

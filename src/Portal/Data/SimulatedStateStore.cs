@@ -32,7 +32,7 @@ internal sealed class SimulatedStateStore(IDbContextFactory<PortalDbContext> dbF
             await db.SaveChangesAsync(cancellationToken);
             return true;
         }
-        catch (DbUpdateException ex) when (ex.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 })
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             return false; // the primary key refused a second copy
         }
