@@ -138,7 +138,7 @@ public sealed partial class ClusterCommands(
             await scope.CommitAsync(cancellationToken);
         }
         await db.Entry(operation).ReloadAsync(cancellationToken);
-        broadcaster.Publish(new OperationUpdate(operation.Id, operation.ClusterId, [], operation.State));
+        broadcaster.Publish(new OperationUpdate(operation.Id, operation.ClusterId, operation.State));
         return CommandResult<OperationView>.Ok(OperationView.From(operation, operation.Cluster.Name));
     }
 
@@ -218,7 +218,7 @@ public sealed partial class ClusterCommands(
     private CommandResult<ClusterOperationView> Enqueued(Cluster cluster, Operation operation)
     {
         signal.Notify();
-        broadcaster.Publish(new OperationUpdate(operation.Id, cluster.Id, [], operation.State));
+        broadcaster.Publish(new OperationUpdate(operation.Id, cluster.Id, operation.State));
         return CommandResult<ClusterOperationView>.Ok(new(ClusterView.From(cluster), OperationView.From(operation, cluster.Name)));
     }
 }

@@ -125,7 +125,7 @@ internal sealed class OperationEventSink : IDeploymentEventSink
         _operation.LastSequence = last;
         _operation.ProgressDone = done;
         _operation.ProgressFailed = failed;
-        _broadcaster.Publish(new OperationUpdate(_operation.Id, _operation.ClusterId, rows.Select(EventView.From).ToList()));
+        _broadcaster.Publish(new OperationUpdate(_operation.Id, _operation.ClusterId));
     }
 
     private DeploymentEvent ToRow(EngineEvent e, int sequence, DateTimeOffset now) => new()

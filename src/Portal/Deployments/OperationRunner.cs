@@ -70,7 +70,7 @@ internal sealed class OperationRunner(
                 ?? throw new InvalidOperationException($"Cluster '{cluster.Name}' was deployed by the {cluster.Engine} engine, which this portal is not configured to run (Provisioning:Engine).");
             var context = ContextOf(operation, cluster, secrets, firstOfCluster);
             await OperationFinisher.StartAsync(dbFactory, operation, StepsOf(operation.Kind, plan), time.GetUtcNow());
-            broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], OperationState.Running));
+            broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, OperationState.Running));
             telemetry.OperationStarted(operation.Kind, cluster.Engine);
             logger.LogInformation("Running {Kind} of {Cluster} (attempt {Attempt}) on the {Engine} engine", operation.Kind, cluster.Name, operation.Attempt, cluster.Engine);
             result = await RunEngineAsync(engine, operation, plan, context, traced, stop.Token);
@@ -100,7 +100,7 @@ internal sealed class OperationRunner(
             final && operation.StartedAt is { } started ? now - started : null);
         activity?.SetTag("portal.operation.state", state.ToString().ToLowerInvariant());
         if (state == OperationState.Failed) activity?.SetStatus(ActivityStatusCode.Error, result.Error);
-        broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], state));
+        broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, state));
     }
 
     /// <remarks>A retry counts as resumed: the engine refreshes its state first, then completes what is missing.</remarks>
