@@ -1,4 +1,3 @@
-using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
@@ -35,7 +34,7 @@ public class EventAppendBenchmarks
     private OperationBroadcaster _broadcaster = null!;
     private PortalTelemetry _telemetry = null!;
     private IReadOnlyList<EngineEvent> _events = null!;
-    private string _specJson = null!;
+    private ClusterSpec _spec = null!;
     private List<Operation> _operations = [];
 
     /// <summary>Operations writing at the same time.</summary>
@@ -63,9 +62,8 @@ public class EventAppendBenchmarks
         _broadcaster = _services.GetRequiredService<OperationBroadcaster>();
         _telemetry = _services.GetRequiredService<PortalTelemetry>();
 
-        var spec = ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "bench" }, ProvisioningCatalog.Default, []).Spec!;
-        _specJson = JsonSerializer.Serialize(spec, PortalJson.Options);
-        _events = TopologyPlanBuilder.Build(spec).Resources
+        _spec = ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "bench" }, ProvisioningCatalog.Default, []).Spec!;
+        _events = TopologyPlanBuilder.Build(_spec).Resources
             .SelectMany(r => new[]
             {
                 EngineEvent.Started(r.Name, r.Type, "create", $"Creating {r.Name}"),
@@ -84,9 +82,9 @@ public class EventAppendBenchmarks
         {
             var cluster = new Cluster
             {
-                Name = $"bench-{Guid.NewGuid():N}"[..20], Team = "bench", SpecJson = _specJson, Engine = "simulated", ProtectedSecrets = "-",
+                Name = $"bench-{Guid.NewGuid():N}"[..20], Team = "bench", Spec = _spec, Engine = "simulated", ProtectedSecrets = "-",
             };
-            return new Operation { Cluster = cluster, Kind = OperationKind.Create, State = OperationState.Running, SpecJson = _specJson, LeaseOwner = LeaseToken };
+            return new Operation { Cluster = cluster, Kind = OperationKind.Create, State = OperationState.Running, Spec = _spec, LeaseOwner = LeaseToken };
         }).ToList();
         db.Operations.AddRange(_operations);
         db.SaveChanges();

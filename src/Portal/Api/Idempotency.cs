@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
 using Portal.Identity;
@@ -180,7 +179,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IDbContextFact
             await db.SaveChangesAsync(cancellationToken);
             return record;
         }
-        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 })
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             return null; // another request holds the key
         }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
 using Portal.Identity;
@@ -28,19 +27,18 @@ public sealed partial class ClusterCommands
     private async Task<CommandResult<ClusterOperationView>> EnqueueChangeAsync(
         Caller caller, string name, OperationKind kind, string action, UpdateClusterRequest change, CancellationToken cancellationToken)
     {
-        string currentJson;
+        ClusterSpec current;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             caller = await caller.NowAsync(db, cancellationToken);
             var cluster = await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
             if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
                 return await DeniedAsync<ClusterOperationView>(db, caller, action, "cluster", name, $"No cluster named '{name}'.", cancellationToken);
-            currentJson = cluster.SpecJson;
+            current = cluster.Spec;
         }
-        var current = JsonSerializer.Deserialize<ClusterSpec>(currentJson, PortalJson.Options)!;
         var validation = validator.ValidateChange(current, change);
         if (validation.Spec is null) return CommandResult<ClusterOperationView>.Invalid(validation.Errors);
-        return await EnqueueAsync(caller, name, kind, action, kind == OperationKind.Update ? DuringZoneOutage : _ => null, JsonSerializer.Serialize(validation.Spec, PortalJson.Options), zoneOf: null, cancellationToken);
+        return await EnqueueAsync(caller, name, kind, action, kind == OperationKind.Update ? DuringZoneOutage : _ => null, validation.Spec, zoneOf: null, cancellationToken);
     }
 
     /// <summary>A change while a drill holds a zone down would launch instances into a zone that does not answer.</summary>

@@ -1,10 +1,9 @@
-using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Portal.Auditing;
 using Portal.Data;
 using Portal.Deployments;
 using Portal.Identity;
+using Provisioning.Clusters;
 
 namespace Portal.Clusters;
 
@@ -56,22 +55,20 @@ public sealed partial class ClusterCommands(
         var spec = validation.Spec!;
 
         var now = time.GetUtcNow();
-        var specJson = JsonSerializer.Serialize(spec, PortalJson.Options);
         var cluster = new Cluster
         {
             Name = spec.Name,
             Team = ClusterRequestValidator.TeamOf(request, caller)!,
-            SpecJson = specJson,
+            Spec = spec,
             Engine = engines.Current.Name,
             ProtectedSecrets = secrets.Protect(secrets.Generate(spec.Name)),
-            SimulationJson = request.Simulation is { IsEmpty: false } simulation
-                ? JsonSerializer.Serialize(new Provisioning.Engines.SimulatedFaults(
-                    string.IsNullOrEmpty(simulation.FailResource) ? null : simulation.FailResource, simulation.FailCheck), PortalJson.Options)
+            Simulation = request.Simulation is { IsEmpty: false } simulation
+                ? new Provisioning.Engines.SimulatedFaults(string.IsNullOrEmpty(simulation.FailResource) ? null : simulation.FailResource, simulation.FailCheck)
                 : null,
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var operation = NewOperation(cluster, OperationKind.Create, specJson, now);
+        var operation = NewOperation(cluster, OperationKind.Create, spec, now);
         try
         {
             await using var scope = await audit.BeginAsync(db, cancellationToken);
@@ -81,7 +78,7 @@ public sealed partial class ClusterCommands(
                 Details: new { operation = operation.Id, cluster.Engine, spec, simulation = request.Simulation is { IsEmpty: false } ? new { request.Simulation.FailResource, request.Simulation.FailCheck } : null }));
             await scope.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             // Two requests raced for the same name; the unique index let one win.
             return CommandResult<ClusterOperationView>.Conflict($"A cluster named '{spec.Name}' already exists.",
@@ -112,7 +109,7 @@ public sealed partial class ClusterCommands(
             return CommandResult<ClusterOperationView>.Conflict(OfDestroyedCluster(failed, "retried"));
         if (failed.State is not (OperationState.Failed or OperationState.Cancelled))
             return CommandResult<ClusterOperationView>.Conflict($"Only a failed or cancelled operation can be retried; this one is {failed.State.ToString().ToLowerInvariant()}.");
-        return await EnqueueOnAsync(db, caller, failed.Cluster, failed.Kind, "operation.retry", failed.SpecJson, failed.Id, cancellationToken, failed.Zone);
+        return await EnqueueOnAsync(db, caller, failed.Cluster, failed.Kind, "operation.retry", failed.Spec, failed.Id, cancellationToken, failed.Zone);
     }
 
     /// <summary>Asks a queued or running operation to stop. A queued one stops at once; a running one at its next safe point.</summary>
@@ -141,14 +138,14 @@ public sealed partial class ClusterCommands(
             await scope.CommitAsync(cancellationToken);
         }
         await db.Entry(operation).ReloadAsync(cancellationToken);
-        broadcaster.Publish(new OperationUpdate(operation.Id, operation.ClusterId, [], operation.State));
+        broadcaster.Publish(new OperationUpdate(operation.Id, operation.ClusterId, operation.State));
         return CommandResult<OperationView>.Ok(OperationView.From(operation, operation.Cluster.Name));
     }
 
     /// <summary>Enqueues an operation on the live cluster that holds <paramref name="name"/>, if the caller may see it now.</summary>
     private Task<CommandResult<ClusterOperationView>> EnqueueAsync(
-        Caller caller, string name, OperationKind kind, string action, CancellationToken cancellationToken, string? specJson = null) =>
-        EnqueueAsync(caller, name, kind, action, _ => null, specJson, zoneOf: null, cancellationToken);
+        Caller caller, string name, OperationKind kind, string action, CancellationToken cancellationToken, ClusterSpec? spec = null) =>
+        EnqueueAsync(caller, name, kind, action, _ => null, spec, zoneOf: null, cancellationToken);
 
     /// <summary>
     /// Enqueues an operation on the live cluster that holds <paramref name="name"/>, if the caller may see it now and
@@ -156,7 +153,7 @@ public sealed partial class ClusterCommands(
     /// </summary>
     internal async Task<CommandResult<ClusterOperationView>> EnqueueAsync(
         Caller caller, string name, OperationKind kind, string action, Func<Cluster, CommandResult<ClusterOperationView>?> refusal,
-        string? specJson, Func<Cluster, string?>? zoneOf, CancellationToken cancellationToken)
+        ClusterSpec? spec, Func<Cluster, string?>? zoneOf, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         caller = await caller.NowAsync(db, cancellationToken);
@@ -164,15 +161,15 @@ public sealed partial class ClusterCommands(
         if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
             return await DeniedAsync<ClusterOperationView>(db, caller, action, "cluster", name, $"No cluster named '{name}'.", cancellationToken);
         if (refusal(cluster) is { } refused) return refused;
-        return await EnqueueOnAsync(db, caller, cluster, kind, action, specJson ?? cluster.SpecJson, null, cancellationToken, zoneOf?.Invoke(cluster));
+        return await EnqueueOnAsync(db, caller, cluster, kind, action, spec ?? cluster.Spec, null, cancellationToken, zoneOf?.Invoke(cluster));
     }
 
     private async Task<CommandResult<ClusterOperationView>> EnqueueOnAsync(
-        PortalDbContext db, Caller caller, Cluster cluster, OperationKind kind, string action, string specJson, Guid? retryOf, CancellationToken cancellationToken,
+        PortalDbContext db, Caller caller, Cluster cluster, OperationKind kind, string action, ClusterSpec spec, Guid? retryOf, CancellationToken cancellationToken,
         string? zone = null)
     {
         var name = cluster.Name;
-        var operation = NewOperation(cluster, kind, specJson, time.GetUtcNow());
+        var operation = NewOperation(cluster, kind, spec, time.GetUtcNow());
         operation.RetryOfId = retryOf;
         operation.Zone = zone;
         try
@@ -183,7 +180,7 @@ public sealed partial class ClusterCommands(
                 Details: new { operation = operation.Id, kind, retryOf, zone }));
             await scope.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             db.ChangeTracker.Clear();
             var active = await db.Operations.AsNoTracking()
@@ -210,21 +207,18 @@ public sealed partial class ClusterCommands(
         return CommandResult<T>.NotFound(message);
     }
 
-    private static Operation NewOperation(Cluster cluster, OperationKind kind, string specJson, DateTimeOffset now) => new()
+    private static Operation NewOperation(Cluster cluster, OperationKind kind, ClusterSpec spec, DateTimeOffset now) => new()
     {
         ClusterId = cluster.Id,
         Kind = kind,
-        SpecJson = specJson,
+        Spec = spec,
         CreatedAt = now,
     };
 
     private CommandResult<ClusterOperationView> Enqueued(Cluster cluster, Operation operation)
     {
         signal.Notify();
-        broadcaster.Publish(new OperationUpdate(operation.Id, cluster.Id, [], operation.State));
+        broadcaster.Publish(new OperationUpdate(operation.Id, cluster.Id, operation.State));
         return CommandResult<ClusterOperationView>.Ok(new(ClusterView.From(cluster), OperationView.From(operation, cluster.Name)));
     }
-
-    private static bool IsUniqueViolation(DbUpdateException ex) =>
-        ex.InnerException is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
 using Portal.Identity;
@@ -28,18 +27,18 @@ internal sealed class ClusterExpiry(
 
     internal async Task DestroyExpiredAsync(CancellationToken cancellationToken)
     {
-        List<(string Name, DateTimeOffset CreatedAt, string SpecJson)> candidates;
+        List<(string Name, DateTimeOffset CreatedAt, ClusterSpec Spec)> candidates;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
             candidates = (await db.Clusters.AsNoTracking()
                     .Where(c => c.Status == ClusterStatus.Ready || c.Status == ClusterStatus.Degraded || c.Status == ClusterStatus.Failed)
-                    .Select(c => new { c.Name, c.CreatedAt, c.SpecJson })
+                    .Select(c => new { c.Name, c.CreatedAt, c.Spec })
                     .ToListAsync(cancellationToken))
-                .Select(c => (c.Name, c.CreatedAt, c.SpecJson)).ToList();
+                .Select(c => (c.Name, c.CreatedAt, c.Spec)).ToList();
 
         var now = time.GetUtcNow();
-        foreach (var (name, createdAt, specJson) in candidates)
+        foreach (var (name, createdAt, spec) in candidates)
         {
-            if (JsonSerializer.Deserialize<ClusterSpec>(specJson, PortalJson.Options)?.TimeToLiveHours is not { } hours || createdAt.AddHours(hours) > now) continue;
+            if (spec.TimeToLiveHours is not { } hours || createdAt.AddHours(hours) > now) continue;
             var result = await commands.DestroyAsync(Caller.Housekeeping, name, cancellationToken);
             if (result.Status == CommandStatus.Ok)
                 logger.LogInformation("Cluster {Cluster} reached its time to live of {Hours} h; destroying it", name, hours);

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Portal.Data;
-using Provisioning.Clusters;
 using Provisioning.Pulumi;
 using Provisioning.Topology;
 
@@ -11,7 +9,7 @@ public sealed record ClusterProgram(string Yaml, IReadOnlyDictionary<string, str
 {
     public static ClusterProgram Of(Cluster cluster)
     {
-        var plan = TopologyPlanBuilder.Build(JsonSerializer.Deserialize<ClusterSpec>(cluster.SpecJson, PortalJson.Options)!);
+        var plan = TopologyPlanBuilder.Build(cluster.Spec);
         return new ClusterProgram(PulumiProgramWriter.Write(plan), plan.BootScripts);
     }
 }

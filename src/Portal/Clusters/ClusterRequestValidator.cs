@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -109,8 +108,8 @@ public sealed partial class ClusterRequestValidator(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.Clusters.AsNoTracking()
             .Where(c => c.Status != ClusterStatus.Destroyed)
-            .Select(c => new { c.Name, c.Team, c.SpecJson })
+            .Select(c => new { c.Name, c.Team, c.VpcCidr })
             .ToListAsync(cancellationToken);
-        return rows.Select(r => new ExistingCluster(r.Name, JsonSerializer.Deserialize<ClusterSpec>(r.SpecJson, PortalJson.Options)!.VpcCidr, caller.CanSee(r.Team))).ToList();
+        return rows.Select(r => new ExistingCluster(r.Name, r.VpcCidr, caller.CanSee(r.Team))).ToList();
     }
 }

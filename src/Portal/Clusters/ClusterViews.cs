@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Portal.Data;
 using Provisioning.Clusters;
@@ -20,11 +19,11 @@ public sealed record ClusterView(
 {
     public static ClusterView From(Cluster c) => new(
         c.Name, c.Team, c.Status, c.Engine,
-        JsonSerializer.Deserialize<ClusterSpec>(c.SpecJson, PortalJson.Options)!,
+        c.Spec,
         c.OutputsJson is null ? null : JsonNode.Parse(c.OutputsJson),
         c.CreatedAt, c.UpdatedAt,
         new Monitoring.ClusterHealthSummary(c.Health, c.HealthCheckedAt,
-            c.FailingChecksJson is null ? [] : JsonSerializer.Deserialize<List<string>>(c.FailingChecksJson)!),
+            c.FailingChecks ?? []),
         c.ZoneOutage);
 }
 
@@ -50,7 +49,7 @@ public sealed record OperationView(
         o.Id, clusterName, o.Kind, o.State,
         new ProgressView(o.ProgressTotal, o.ProgressDone, o.ProgressFailed),
         o.Error,
-        o.FailedResourcesJson is null ? [] : JsonSerializer.Deserialize<List<string>>(o.FailedResourcesJson)!,
+        o.FailedResources ?? [],
         o.Attempt, o.CreatedAt, o.StartedAt, o.FinishedAt,
         o.ResultJson is null ? null : JsonNode.Parse(o.ResultJson),
         o.RetryOfId);

@@ -7,13 +7,27 @@ public enum OperationKind { Create, Update, Preview, Refresh, Destroy, ZoneOutag
 
 public enum OperationState { Queued, Running, Succeeded, Failed, Cancelling, Cancelled }
 
-/// <summary>A Consul cluster as the portal knows it. The spec and outputs are JSON documents.</summary>
+/// <summary>A Consul cluster as the portal knows it. The spec is stored as a JSON document, the outputs are one.</summary>
 public sealed class Cluster
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public required string Name { get; set; }
     public required string Team { get; set; }
-    public required string SpecJson { get; set; }
+
+    /// <summary>Setting it also sets <see cref="VpcCidr"/>; EF Core reads both from their columns.</summary>
+    public required Provisioning.Clusters.ClusterSpec Spec
+    {
+        get;
+        set
+        {
+            field = value;
+            VpcCidr = value.VpcCidr;
+        }
+    }
+
+    /// <summary>The spec's VPC range in a column of its own, so that overlap checks need not decode every spec.</summary>
+    public string VpcCidr { get; private set; } = "";
+
     public ClusterStatus Status { get; set; } = ClusterStatus.Requested;
     public required string Engine { get; set; }
     public string? OutputsJson { get; set; }
@@ -24,8 +38,8 @@ public sealed class Cluster
     /// </summary>
     public required string ProtectedSecrets { get; set; }
 
-    /// <summary>Fault injection requested at creation (simulated engine only), as JSON.</summary>
-    public string? SimulationJson { get; set; }
+    /// <summary>Fault injection requested at creation (simulated engine only).</summary>
+    public Provisioning.Engines.SimulatedFaults? Simulation { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -34,8 +48,8 @@ public sealed class Cluster
     public Provisioning.Health.HealthStatus Health { get; set; }
     public DateTimeOffset? HealthCheckedAt { get; set; }
 
-    /// <summary>The names of the checks that failed in the latest health check, as a JSON array.</summary>
-    public string? FailingChecksJson { get; set; }
+    /// <summary>The names of the checks that failed in the latest health check; null when none did.</summary>
+    public IReadOnlyList<string>? FailingChecks { get; set; }
 
     /// <summary>When the scheduled health check is due; a monitor claims a check by moving it forward.</summary>
     public DateTimeOffset? NextHealthCheckAt { get; set; }
@@ -74,7 +88,7 @@ public sealed class Operation
     public OperationState State { get; set; } = OperationState.Queued;
 
     /// <summary>The spec this operation deploys; for updates it differs from the cluster's until success.</summary>
-    public required string SpecJson { get; set; }
+    public required Provisioning.Clusters.ClusterSpec Spec { get; set; }
 
     public string? LeaseOwner { get; set; }
     public DateTimeOffset? LeaseExpiresAt { get; set; }
@@ -83,7 +97,8 @@ public sealed class Operation
     public int Attempt { get; set; }
 
     public string? Error { get; set; }
-    public string? FailedResourcesJson { get; set; }
+    /// <summary>The resources that failed; null when none did.</summary>
+    public IReadOnlyList<string>? FailedResources { get; set; }
     public int ProgressTotal { get; set; }
     public int ProgressDone { get; set; }
     public int ProgressFailed { get; set; }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Portal.Data;
 using Provisioning.Engines;
 using Provisioning.Security;
@@ -14,7 +13,7 @@ internal static class EngineContexts
     /// </summary>
     public static DeploymentContext For(Cluster cluster, ClusterSecrets secrets, bool resumed, bool firstCreateRun)
     {
-        var faults = cluster.SimulationJson is null ? null : JsonSerializer.Deserialize<SimulatedFaults>(cluster.SimulationJson, PortalJson.Options);
+        var faults = cluster.Simulation;
         if (faults is not null && !firstCreateRun) faults = faults with { FailResource = null };
         return new DeploymentContext(cluster.Name, resumed, secrets, faults);
     }

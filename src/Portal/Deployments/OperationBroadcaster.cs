@@ -4,8 +4,11 @@ using Portal.Data;
 
 namespace Portal.Deployments;
 
-/// <summary>Something changed about an operation: new events were stored, or its state moved.</summary>
-public sealed record OperationUpdate(Guid OperationId, Guid ClusterId, IReadOnlyList<EventView> Events, OperationState? State = null);
+/// <summary>
+/// Something changed about an operation: new events were stored (no <see cref="State"/>), or its state moved.
+/// Subscribers read the events from the database, so the update does not carry them.
+/// </summary>
+public sealed record OperationUpdate(Guid OperationId, Guid ClusterId, OperationState? State = null);
 
 /// <summary>
 /// Wakes pages and streams when an operation changes. It only notifies: the database is the

@@ -74,7 +74,7 @@ public static class OperationEndpoints
         Guid id, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken) =>
         ClusterEndpoints.Enqueued(await commands.RetryAsync(await http.CallerAsync(), id, cancellationToken));
 
-    private static async Task<Results<Ok<EventPage>, EmptyHttpResult, ProblemHttpResult, ValidationProblem>> EventsAsync(
+    private static async Task<Results<Ok<EventPage>, OperationEventStream, ProblemHttpResult, ValidationProblem>> EventsAsync(
         Guid id, HttpContext http, PortalDbContext db, OperationEventFeed feed, IHostApplicationLifetime lifetime,
         [FromQuery] int? after, [FromQuery] int? limit, CancellationToken cancellationToken)
     {
@@ -91,13 +91,8 @@ public static class OperationEndpoints
         if (limit is < 1 or > MaxPageSize) return ApiResults.Invalid(new Dictionary<string, string[]> { ["limit"] = [$"'limit' must be between 1 and {MaxPageSize}."] });
 
         if (http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase)))
-        {
-            // A stopping portal ends its streams at once instead of holding the shutdown for its whole timeout;
-            // clients reconnect with Last-Event-ID and miss nothing.
-            using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-            await ServerSentEvents.StreamAsync(http, feed.FollowAsync(id, cursor, stream.Token), stream.Token);
-            return TypedResults.Empty;
-        }
+            // A stopping portal ends its streams at once instead of holding the shutdown for its whole timeout.
+            return new OperationEventStream(token => feed.FollowEventsAsync(id, cursor, token), lifetime.ApplicationStopping);
         var events = await feed.PageAsync(id, cursor, limit ?? 100, cancellationToken);
         return TypedResults.Ok(new EventPage(events, events.Count > 0 ? events[^1].Sequence : cursor));
     }

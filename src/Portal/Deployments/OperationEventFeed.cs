@@ -4,9 +4,9 @@ using Portal.Data;
 namespace Portal.Deployments;
 
 /// <summary>
-/// An operation's events after a cursor: the stored ones, then live ones as they are stored.
-/// It subscribes before reading the database and drops sequences it has already delivered,
-/// so a follower sees every event once, in order, also across reconnects.
+/// The one way to follow an operation, for the event stream and the live page alike: its events after a cursor,
+/// the stored ones, then live ones as they are stored. It subscribes before reading the database and reads on
+/// after the last sequence it delivered, so a follower sees every event once, in order, also across reconnects.
 /// </summary>
 public sealed class OperationEventFeed(IDbContextFactory<PortalDbContext> dbFactory, OperationBroadcaster broadcaster)
 {
@@ -24,7 +24,19 @@ public sealed class OperationEventFeed(IDbContextFactory<PortalDbContext> dbFact
     }
 
     /// <summary>Follows until the operation has ended and every event it wrote was delivered.</summary>
-    public async IAsyncEnumerable<EventView> FollowAsync(Guid operationId, int after,
+    public async IAsyncEnumerable<EventView> FollowEventsAsync(Guid operationId, int after,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var step in FollowAsync(operationId, after, cancellationToken))
+            foreach (var e in step.Events)
+                yield return e;
+    }
+
+    /// <summary>
+    /// The operation as it is stored now with the events stored since the previous step, each time something may
+    /// have changed, until the operation has ended and every event it wrote was delivered (or it does not exist).
+    /// </summary>
+    public async IAsyncEnumerable<OperationStep> FollowAsync(Guid operationId, int after,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var subscription = broadcaster.Subscribe(operationId);
@@ -32,14 +44,12 @@ public sealed class OperationEventFeed(IDbContextFactory<PortalDbContext> dbFact
         while (true)
         {
             // Read what is stored first; the subscription catches anything stored meanwhile.
-            var (ended, lastSequence) = await StatusAsync(operationId, cancellationToken);
+            var operation = await OperationAsync(operationId, cancellationToken);
+            if (operation is null) yield break;
             var stored = await PageAsync(operationId, cursor, PageSize, cancellationToken);
-            foreach (var e in stored)
-            {
-                cursor = e.Sequence;
-                yield return e;
-            }
-            if (ended && cursor >= lastSequence) yield break;
+            if (stored.Count > 0) cursor = stored[^1].Sequence;
+            yield return new OperationStep(operation, stored);
+            if (!operation.IsActive && cursor >= operation.LastSequence) yield break;
             if (stored.Count == PageSize) continue; // more is stored already: no reason to wait
 
             // Wake on the next update; a stored batch is replayed from the database, never from memory, to keep order.
@@ -52,11 +62,12 @@ public sealed class OperationEventFeed(IDbContextFactory<PortalDbContext> dbFact
         }
     }
 
-    private async Task<(bool Ended, int LastSequence)> StatusAsync(Guid operationId, CancellationToken cancellationToken)
+    private async Task<Operation?> OperationAsync(Guid operationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var operation = await db.Operations.AsNoTracking().Where(o => o.Id == operationId)
-            .Select(o => new { o.State, o.LastSequence }).SingleAsync(cancellationToken);
-        return (operation.State is OperationState.Succeeded or OperationState.Failed or OperationState.Cancelled, operation.LastSequence);
+        return await db.Operations.AsNoTracking().SingleOrDefaultAsync(o => o.Id == operationId, cancellationToken);
     }
 }
+
+/// <summary>One step of following an operation: the operation as stored, and the events that are new since the last step.</summary>
+public sealed record OperationStep(Operation Operation, IReadOnlyList<EventView> Events);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Data;
 using Portal.Observability;
 using Provisioning.Engines;
+using Provisioning.Security;
 
 namespace Portal.Deployments;
 
@@ -124,7 +125,7 @@ internal sealed class OperationEventSink : IDeploymentEventSink
         _operation.LastSequence = last;
         _operation.ProgressDone = done;
         _operation.ProgressFailed = failed;
-        _broadcaster.Publish(new OperationUpdate(_operation.Id, _operation.ClusterId, rows.Select(EventView.From).ToList()));
+        _broadcaster.Publish(new OperationUpdate(_operation.Id, _operation.ClusterId));
     }
 
     private DeploymentEvent ToRow(EngineEvent e, int sequence, DateTimeOffset now) => new()
@@ -136,13 +137,10 @@ internal sealed class OperationEventSink : IDeploymentEventSink
         ResourceName = e.Resource?.Name,
         ResourceType = e.Resource?.Type,
         ResourceOp = e.Resource?.Op,
-        Message = Redact(e.Message),
+        // A last line of defence: engines must not report secrets, and if one ever does it is not stored.
+        Message = SecretRedaction.Redact(e.Message, _secrets),
         Severity = EventTypes.Of(e.Severity),
     };
-
-    // A last line of defence: engines must not report secrets, and if one ever does it is not stored.
-    private string Redact(string message) =>
-        _secrets.Aggregate(message, (text, secret) => text.Replace(secret, "[secret]", StringComparison.Ordinal));
 }
 
 /// <summary>Which resources an operation has completed or failed so far, rebuilt from its stored events on resume.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Auditing;
 using Portal.Data;
@@ -52,7 +51,7 @@ internal static class OperationFinisher
                 _ => OperationState.Failed,
             };
             operation.Error = result.Outcome == DeploymentOutcome.Succeeded ? null : result.Error;
-            operation.FailedResourcesJson = result.FailedResources is { Count: > 0 } failed ? JsonSerializer.Serialize(failed) : null;
+            operation.FailedResources = result.FailedResources is { Count: > 0 } failed ? failed : null;
             operation.FinishedAt = now;
             operation.LeaseOwner = null;
             operation.LeaseExpiresAt = null;
@@ -81,7 +80,7 @@ internal static class OperationFinisher
         {
             // The infrastructure is applied and Consul was asked: ready only when it says every check passes.
             cluster.Status = health.Status == HealthStatus.Healthy ? ClusterStatus.Ready : ClusterStatus.Degraded;
-            cluster.SpecJson = operation.SpecJson;
+            cluster.Spec = operation.Spec;
             if (result.Outputs is not null) cluster.OutputsJson = result.Outputs.ToJsonString();
             if (operation.Kind == OperationKind.ZoneOutage) cluster.ZoneOutage = operation.Zone;
             if (operation.Kind == OperationKind.ZoneRestore) cluster.ZoneOutage = null;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -49,7 +48,7 @@ internal sealed class OperationRunner(
         }
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["OperationId"] = operationId, ["Cluster"] = cluster.Name });
 
-        var spec = JsonSerializer.Deserialize<ClusterSpec>(operation.SpecJson, PortalJson.Options)!;
+        var spec = operation.Spec;
         var plan = TopologyPlanBuilder.Build(spec);
         var secrets = await secretStore.ForAsync(cluster, CancellationToken.None);
         using var activity = PortalTelemetry.ActivitySource.StartActivity($"{operation.Kind.ToString().ToLowerInvariant()} cluster");
@@ -71,7 +70,7 @@ internal sealed class OperationRunner(
                 ?? throw new InvalidOperationException($"Cluster '{cluster.Name}' was deployed by the {cluster.Engine} engine, which this portal is not configured to run (Provisioning:Engine).");
             var context = ContextOf(operation, cluster, secrets, firstOfCluster);
             await OperationFinisher.StartAsync(dbFactory, operation, StepsOf(operation.Kind, plan), time.GetUtcNow());
-            broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], OperationState.Running));
+            broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, OperationState.Running));
             telemetry.OperationStarted(operation.Kind, cluster.Engine);
             logger.LogInformation("Running {Kind} of {Cluster} (attempt {Attempt}) on the {Engine} engine", operation.Kind, cluster.Name, operation.Attempt, cluster.Engine);
             result = await RunEngineAsync(engine, operation, plan, context, traced, stop.Token);
@@ -101,7 +100,7 @@ internal sealed class OperationRunner(
             final && operation.StartedAt is { } started ? now - started : null);
         activity?.SetTag("portal.operation.state", state.ToString().ToLowerInvariant());
         if (state == OperationState.Failed) activity?.SetStatus(ActivityStatusCode.Error, result.Error);
-        broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, [], state));
+        broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, state));
     }
 
     /// <remarks>A retry counts as resumed: the engine refreshes its state first, then completes what is missing.</remarks>

@@ -39,7 +39,7 @@ public sealed class ZoneOutageDrills(ClusterCommands commands)
             return cluster.ZoneOutage is { } down
                 ? CommandResult<ClusterOperationView>.Conflict($"Zone {down} of cluster '{cluster.Name}' is already down in a drill: restore it first.")
                 : null;
-        }, specJson: null, _ => zone, cancellationToken);
+        }, spec: null, _ => zone, cancellationToken);
     }
 
     public Task<CommandResult<ClusterOperationView>> RestoreAsync(Caller caller, string clusterName, CancellationToken cancellationToken)
@@ -48,7 +48,7 @@ public sealed class ZoneOutageDrills(ClusterCommands commands)
         {
             if (Undrillable(cluster) is { } refused) return refused;
             return cluster.ZoneOutage is null ? CommandResult<ClusterOperationView>.Conflict($"No zone of cluster '{cluster.Name}' is down: there is nothing to restore.") : null;
-        }, specJson: null, cluster => cluster.ZoneOutage, cancellationToken);
+        }, spec: null, cluster => cluster.ZoneOutage, cancellationToken);
     }
 
     private static CommandResult<ClusterOperationView>? Undrillable(Cluster cluster)
@@ -63,5 +63,5 @@ public sealed class ZoneOutageDrills(ClusterCommands commands)
     }
 
     private static IReadOnlyList<string> ClusterZones(Cluster cluster) =>
-        System.Text.Json.JsonSerializer.Deserialize<Provisioning.Clusters.ClusterSpec>(cluster.SpecJson, PortalJson.Options)!.AvailabilityZones;
+        cluster.Spec.AvailabilityZones;
 }

@@ -1,9 +1,7 @@
-using System.Text.Json;
 using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Data;
 using Portal.Deployments;
-using Provisioning.Clusters;
 using Provisioning.Health;
 using Provisioning.Topology;
 
@@ -16,7 +14,7 @@ public sealed class ClusterHealthChecker(DeploymentEngines engines, ClusterSecre
     public async Task<ClusterHealth?> CheckAsync(Cluster cluster, string trigger, AuditActor actor, CancellationToken cancellationToken)
     {
         if (engines.Find(cluster.Engine) is not { } engine) return null;
-        var spec = JsonSerializer.Deserialize<ClusterSpec>(cluster.SpecJson, PortalJson.Options)!;
+        var spec = cluster.Spec;
         var context = EngineContexts.ForHealthCheck(cluster, await secrets.ForAsync(cluster, cancellationToken));
         var health = await engine.CheckHealthAsync(TopologyPlanBuilder.Build(spec), context, cancellationToken);
         await recorder.RecordAsync(cluster.Id, health, trigger, actor, applyStatus: true, CancellationToken.None);

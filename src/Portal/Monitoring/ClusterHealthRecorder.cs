@@ -48,7 +48,7 @@ public sealed class ClusterHealthRecorder(
             });
             cluster.Health = health.Status;
             cluster.HealthCheckedAt = health.CheckedAt;
-            cluster.FailingChecksJson = failing.Count == 0 ? null : JsonSerializer.Serialize(failing);
+            cluster.FailingChecks = failing.Count == 0 ? null : failing;
             cluster.NextHealthCheckAt = now + options.Value.Interval;
             var held = await db.Operations.AnyAsync(o => o.ClusterId == clusterId && Operation.ActiveStates.Contains(o.State), cancellationToken);
             if (applyStatus && !held && cluster.Status is ClusterStatus.Ready or ClusterStatus.Degraded)

@@ -4,7 +4,6 @@ using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Data;
 using Portal.Identity;
-using Provisioning.Clusters;
 using Provisioning.Health;
 
 namespace Portal.Monitoring;
@@ -80,7 +79,7 @@ public sealed class ClusterHealthService(IDbContextFactory<PortalDbContext> dbFa
 
     private static int ExpectedWanMembers(Cluster cluster)
     {
-        var spec = JsonSerializer.Deserialize<ClusterSpec>(cluster.SpecJson, PortalJson.Options)!;
+        var spec = cluster.Spec;
         return spec.ServersPerAz * spec.AvailabilityZones.Count;
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Provisioning.Clusters;
 using Provisioning.Consul;
 using Provisioning.Pulumi;
+using Provisioning.Security;
 using Provisioning.Topology;
 
 namespace Provisioning.Health;
@@ -74,7 +75,7 @@ public sealed class SsmConsulProbe(
                     (report, failure) = (null, $"Systems Manager refused the command: {e.ErrorCode}: {e.Message}");
                 }
                 if (report is not null) return new DatacenterProbe(dc, instance, report);
-                failure = RedactingSink.Redact(failure!, secrets);
+                failure = SecretRedaction.Redact(failure!, secrets);
                 logger.LogWarning("The health check of {Datacenter} failed on {Instance}: {Failure}", dc, instance, failure);
                 failures.Add($"{instance}: {failure}");
             }
@@ -82,7 +83,7 @@ public sealed class SsmConsulProbe(
         }
         catch (AmazonServiceException e)
         {
-            var why = $"{e.ErrorCode}: {RedactingSink.Redact(e.Message, secrets)}";
+            var why = $"{e.ErrorCode}: {SecretRedaction.Redact(e.Message, secrets)}";
             logger.LogWarning("Systems Manager refused the health check of {Datacenter}: {Reason}", dc, why);
             return DatacenterProbe.Unreachable(dc, $"Systems Manager refused the health check of {dc}: {why}");
         }
@@ -91,7 +92,7 @@ public sealed class SsmConsulProbe(
             logger.LogWarning(e, "Systems Manager could not be reached for the health check of {Datacenter}", dc);
             // The SDK lists every credential provider it tried, one per line: the first line says what is wrong.
             var why = e.Message.Split('\n', 2)[0].Trim();
-            return DatacenterProbe.Unreachable(dc, $"Systems Manager could not be reached for {dc}: {RedactingSink.Redact(why, secrets)}");
+            return DatacenterProbe.Unreachable(dc, $"Systems Manager could not be reached for {dc}: {SecretRedaction.Redact(why, secrets)}");
         }
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using CliWrap;
 using Microsoft.Extensions.Logging;
+using Provisioning.Security;
 
 namespace Provisioning.Pulumi;
 
@@ -139,7 +140,7 @@ public sealed partial class PulumiCli(PulumiOptions options, ILogger<PulumiCli> 
 
         if (!cancelled)
             // Information, not Warning: some failures are expected (select before init); callers judge.
-            logger.LogInformation("pulumi {Arguments} exited with {ExitCode}{StdErr}", shown, exitCode, exitCode == 0 ? "" : ": " + Redact(Tail(stderr.ToString()), trailingValue));
+            logger.LogInformation("pulumi {Arguments} exited with {ExitCode}{StdErr}", shown, exitCode, exitCode == 0 ? "" : ": " + SecretRedaction.Redact(Tail(stderr.ToString()), [options.Passphrase, trailingValue]));
         return new(exitCode, stdout.ToString(), stderr.ToString(), cancelled);
     }
 
@@ -161,13 +162,6 @@ public sealed partial class PulumiCli(PulumiOptions options, ILogger<PulumiCli> 
     }
 
     /// <summary>Keeps the passphrase and a secret argument off log lines, should the CLI ever echo them.</summary>
-    private string Redact(string text, string? secret)
-    {
-        foreach (var value in new[] { options.Passphrase, secret })
-            if (!string.IsNullOrEmpty(value)) text = text.Replace(value, "[secret]", StringComparison.Ordinal);
-        return text;
-    }
-
     internal static string Tail(string text, int maxLength = 600)
     {
         text = text.Trim();

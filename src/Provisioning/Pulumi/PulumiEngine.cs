@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Provisioning.Engines;
 using Provisioning.Health;
+using Provisioning.Security;
 using Provisioning.Topology;
 
 namespace Provisioning.Pulumi;
@@ -65,7 +66,7 @@ public sealed class PulumiEngine(PulumiCli cli, SsmConsulProbe probe, TimeProvid
         try
         {
             var result = await RunLockedAsync(command, args, plan, context, sink, cancellationToken);
-            return result.Error is null ? result : result with { Error = RedactingSink.Redact(result.Error, secrets) };
+            return result.Error is null ? result : result with { Error = SecretRedaction.Redact(result.Error, secrets) };
         }
         catch (OperationCanceledException)
         {

@@ -1,4 +1,5 @@
 using Provisioning.Engines;
+using Provisioning.Security;
 
 namespace Provisioning.Pulumi;
 
@@ -9,12 +10,5 @@ namespace Provisioning.Pulumi;
 internal sealed class RedactingSink(IDeploymentEventSink inner, IReadOnlyList<string> secrets) : IDeploymentEventSink
 {
     public ValueTask EmitAsync(EngineEvent engineEvent, CancellationToken cancellationToken = default) =>
-        inner.EmitAsync(engineEvent with { Message = Redact(engineEvent.Message, secrets) }, cancellationToken);
-
-    public static string Redact(string text, IReadOnlyList<string> secrets)
-    {
-        foreach (var secret in secrets)
-            if (!string.IsNullOrEmpty(secret)) text = text.Replace(secret, "[secret]", StringComparison.Ordinal);
-        return text;
-    }
+        inner.EmitAsync(engineEvent with { Message = SecretRedaction.Redact(engineEvent.Message, secrets) }, cancellationToken);
 }

@@ -183,7 +183,7 @@ public sealed class ClusterChangeApiTests : PortalApiTest
         await using var db = App.CreateDbContext();
         var cluster = await db.Clusters.AsNoTracking().SingleAsync(c => c.Team == "team-b", Ct);
         var operations = await db.Operations.AsNoTracking().Where(o => o.ClusterId == cluster.Id).Select(o => o.Kind + ":" + o.State).ToListAsync(Ct);
-        return $"{cluster.Status} {cluster.SpecJson} {string.Join(",", operations)}";
+        return $"{cluster.Status} {System.Text.Json.JsonSerializer.Serialize(cluster.Spec, PortalJson.Options)} {string.Join(",", operations)}";
     }
 
     private async Task AssertUntouchedAsync(string successor)

@@ -124,7 +124,8 @@ public sealed class ActionTimeAuthorizationTests : IAsyncLifetime
     private async Task<string> SnapshotAsync()
     {
         await using var db = _app.CreateDbContext();
-        var clusters = await db.Clusters.OrderBy(c => c.Name).Select(c => $"{c.Name}:{c.Status}:{c.SpecJson}").ToListAsync(Ct);
+        var clusters = (await db.Clusters.OrderBy(c => c.Name).ToListAsync(Ct))
+            .Select(c => $"{c.Name}:{c.Status}:{System.Text.Json.JsonSerializer.Serialize(c.Spec, PortalJson.Options)}").ToList();
         var operations = await db.Operations.OrderBy(o => o.Id).Select(o => $"{o.Id}:{o.State}").ToListAsync(Ct);
         var teams = await db.Teams.OrderBy(t => t.Name).Select(t => t.Name + ":" + t.Members.Count).ToListAsync(Ct);
         var users = await db.Users.CountAsync(Ct);

@@ -241,8 +241,9 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("FailingChecksJson")
-                        .HasColumnType("TEXT");
+                    b.Property<string>("FailingChecks")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("FailingChecksJson");
 
                     b.Property<string>("Health")
                         .IsRequired()
@@ -267,12 +268,14 @@ namespace Portal.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("SimulationJson")
-                        .HasColumnType("TEXT");
+                    b.Property<string>("Simulation")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("SimulationJson");
 
-                    b.Property<string>("SpecJson")
+                    b.Property<string>("Spec")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("SpecJson");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -287,6 +290,11 @@ namespace Portal.Data.Migrations
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("VpcCidr")
+                        .IsRequired()
+                        .HasMaxLength(18)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ZoneOutage")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
@@ -298,6 +306,8 @@ namespace Portal.Data.Migrations
                         .HasFilter("\"Status\" <> 'Destroyed'");
 
                     b.HasIndex("NextHealthCheckAt");
+
+                    b.HasIndex("VpcCidr");
 
                     b.HasIndex("Team", "CreatedAt");
 
@@ -458,8 +468,9 @@ namespace Portal.Data.Migrations
                     b.Property<string>("Error")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("FailedResourcesJson")
-                        .HasColumnType("TEXT");
+                    b.Property<string>("FailedResources")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("FailedResourcesJson");
 
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("INTEGER");
@@ -494,9 +505,10 @@ namespace Portal.Data.Migrations
                     b.Property<Guid?>("RetryOfId")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("SpecJson")
+                    b.Property<string>("Spec")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("SpecJson");
 
                     b.Property<long?>("StartedAt")
                         .HasColumnType("INTEGER");

@@ -14,8 +14,6 @@ namespace Provisioning.Pulumi;
 /// </summary>
 public static partial class PulumiProgramWriter
 {
-    public const string FileName = "Pulumi.yaml";
-
     /// <summary>One project per cluster, so stacks, locks and state never mix between clusters.</summary>
     public static string ProjectName(TopologyPlan plan) => $"consul-{plan.Spec.Name}";
 

@@ -1,0 +1,14 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Portal.Data;
+
+internal static class SqliteConstraints
+{
+    /// <summary>
+    /// The database refused a second row for a unique key or index: another request got there first. SQLite reports
+    /// it as SQLITE_CONSTRAINT (19); the callers' writes have no other constraint that could fail.
+    /// </summary>
+    public static bool IsUniqueViolation(this DbUpdateException ex) =>
+        ex.InnerException is SqliteException { SqliteErrorCode: 19 };
+}
