@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Provisioning.Clusters;
 using Provisioning.Engines;
 using Provisioning.Health;
 using Provisioning.Topology;
@@ -190,7 +191,7 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
             ?? (resource.Name.StartsWith("serverGroup", StringComparison.Ordinal) ? plan.Spec.AvailabilityZones[resource.Name[^1] - 'A'] : null);
         if (zone is not null && options.DownZones.Contains(zone))
             return await DelayAsync(latency * 4, token)
-                ? $"waiting for Auto Scaling Group ({resource.Name}) capacity satisfied: timeout while waiting for state to become 'ok' (last state: 'want exactly {plan.Spec.ServersPerAz} healthy instance(s) in Auto Scaling Group, have 0', timeout: {TopologyPlanBuilder.BootHeartbeatSeconds / 60 + 10}m0s). Availability Zone {zone} is not responding (simulated outage): no instance completed lifecycle hook {TopologyPlanBuilder.BootLifecycleHook}, so each was abandoned."
+                ? $"waiting for Auto Scaling Group ({resource.Name}) capacity satisfied: timeout while waiting for state to become 'ok' (last state: 'want exactly {plan.Spec.ServersPerAz} healthy instance(s) in Auto Scaling Group, have 0', timeout: {TopologyPlanBuilder.BootHeartbeatSeconds / 60 + 10}m0s). Availability Zone {zone} is not responding (simulated outage): no instance completed lifecycle hook {ClusterNames.BootLifecycleHook}, so each was abandoned."
                 : Interrupted;
 
         if (resource.TypeName != "Group") return await DelayAsync(latency, token) ? null : Interrupted;

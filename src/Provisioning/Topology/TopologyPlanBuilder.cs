@@ -15,15 +15,9 @@ public static partial class TopologyPlanBuilder
         Vpc = "vpc", InternetGateway = "internetGateway", PublicRouteTable = "publicRouteTable", InternetRoute = "internetRoute",
         ServerSecurityGroup = "serverSecurityGroup", ClientSecurityGroup = "clientSecurityGroup",
         ClusterKey = "clusterKey", ClusterKeyAlias = "clusterKeyAlias",
-        ConsulLogGroup = "consulLogGroup", SystemLogGroup = "systemLogGroup", BootLogGroup = "bootLogGroup",
+        ConsulLogGroup = ClusterNames.ConsulLogGroup, SystemLogGroup = ClusterNames.SystemLogGroup, BootLogGroup = ClusterNames.BootLogGroup,
         ServerLaunchTemplate = "serverLaunchTemplate", ClientLaunchTemplate = "clientLaunchTemplate",
         ClientGroup = "clientGroup", AmiVariable = "consulAmi", AmiArm64Variable = "consulAmiArm64", AccountIdVariable = "accountId";
-
-    /// <summary>The tag cloud auto-join filters on; its value names the cluster and the AZ.</summary>
-    public const string JoinTagKey = "consul-join";
-
-    /// <summary>The launching hook every group has: an instance counts only once its boot script says CONTINUE.</summary>
-    public const string BootLifecycleHook = "consul-boot";
 
     /// <summary>
     /// How long a launching instance may take to prove its boot: installing takes a few minutes, a client
@@ -55,18 +49,6 @@ public static partial class TopologyPlanBuilder
     public static string RolePolicy(ConsulRole role) => $"{role.Key()}RolePolicy";
     public static string SessionManagerAttachment(ConsulRole role) => $"{role.Key()}SessionManager";
     public static string InstanceProfile(ConsulRole role) => $"{role.Key()}InstanceProfile";
-
-    public static string JoinTag(ClusterSpec spec, int zone) => $"{spec.Name}-{spec.AvailabilityZones[zone]}";
-    public static string ServerGroupName(ClusterSpec spec, int zone) => $"{spec.Name}-server-{spec.AvailabilityZones[zone]}";
-    public static string ClientGroupName(ClusterSpec spec) => $"{spec.Name}-client";
-
-    public static string LogGroupName(ClusterSpec spec, string logGroup) => logGroup switch
-    {
-        ConsulLogGroup => $"/consul/{spec.Name}/consul",
-        SystemLogGroup => $"/consul/{spec.Name}/system",
-        BootLogGroup => $"/consul/{spec.Name}/boot",
-        _ => throw new ArgumentOutOfRangeException(nameof(logGroup), logGroup, "Not a log group of the plan."),
-    };
 
     /// <summary>
     /// IAM allows a prefix of at most 38 characters (64 minus the 26 Pulumi appends); with a name of at
@@ -117,7 +99,7 @@ public static partial class TopologyPlanBuilder
         foreach (var logGroup in LogGroups)
             Add(logGroup, "aws:cloudwatch/logGroup:LogGroup", new()
             {
-                ["name"] = LogGroupName(spec, logGroup),
+                ["name"] = ClusterNames.LogGroupName(spec, logGroup),
                 ["retentionInDays"] = spec.LogRetentionDays,
                 ["tags"] = Tags(spec),
             });
@@ -141,11 +123,11 @@ public static partial class TopologyPlanBuilder
         var allZones = Enumerable.Range(0, network.Subnets.Count).ToList();
         foreach (var zone in allZones)
             Add(ServerGroup(zone), "aws:autoscaling/group:Group",
-                Group(spec, ServerGroupName(spec, zone), ServerLaunchTemplate, spec.ServersPerAz,
-                    [new ResourceOutput(PrivateSubnet(zone), "id")], JoinTag(spec, zone), "server"),
+                Group(spec, ClusterNames.ServerGroupName(spec, zone), ServerLaunchTemplate, spec.ServersPerAz,
+                    [new ResourceOutput(PrivateSubnet(zone), "id")], ClusterNames.JoinTag(spec, zone), "server"),
                 BootNeeds(ConsulRole.Server, ServerSecurityGroup, [zone]));
         Add(ClientGroup, "aws:autoscaling/group:Group",
-            Group(spec, ClientGroupName(spec), ClientLaunchTemplate, spec.ClientCount,
+            Group(spec, ClusterNames.ClientGroupName(spec), ClientLaunchTemplate, spec.ClientCount,
                 allZones.Select(z => (object)new ResourceOutput(PrivateSubnet(z), "id")).ToList(),
                 joinTag: null, "client"),
             BootNeeds(ConsulRole.Client, ClientSecurityGroup, allZones));
@@ -348,8 +330,8 @@ public static partial class TopologyPlanBuilder
         }, []);
 
         var groups = role == ConsulRole.Server
-            ? Enumerable.Range(0, spec.AvailabilityZones.Count).Select(z => ServerGroupName(spec, z)).ToList()
-            : [ClientGroupName(spec)];
+            ? Enumerable.Range(0, spec.AvailabilityZones.Count).Select(z => ClusterNames.ServerGroupName(spec, z)).ToList()
+            : [ClusterNames.ClientGroupName(spec)];
         add(RolePolicy(role), "aws:iam/rolePolicy:RolePolicy", new()
         {
             ["role"] = new ResourceOutput(Role(role), "id"),
@@ -455,7 +437,7 @@ public static partial class TopologyPlanBuilder
             GroupTag("consul-cluster", spec.Name),
             GroupTag("consul-role", role),
         };
-        if (joinTag is not null) groupTags.Add(GroupTag(JoinTagKey, joinTag));
+        if (joinTag is not null) groupTags.Add(GroupTag(ClusterNames.JoinTagKey, joinTag));
         return new()
         {
             ["name"] = name,
@@ -470,7 +452,7 @@ public static partial class TopologyPlanBuilder
             {
                 new Dictionary<string, object?>
                 {
-                    ["name"] = BootLifecycleHook,
+                    ["name"] = ClusterNames.BootLifecycleHook,
                     ["lifecycleTransition"] = "autoscaling:EC2_INSTANCE_LAUNCHING",
                     ["defaultResult"] = "ABANDON",
                     ["heartbeatTimeout"] = BootHeartbeatSeconds,
@@ -527,7 +509,7 @@ public static partial class TopologyPlanBuilder
             ["primaryDatacenter"] = ConsulAgentConfigs.Datacenter(spec, ConsulAgentConfigs.PrimaryZone),
             ["serverGroups"] = zones.ToDictionary(z => spec.AvailabilityZones[z], z => (object?)new ResourceOutput(ServerGroup(z), "name")),
             ["clientGroup"] = new ResourceOutput(ClientGroup, "name"),
-            ["joinTags"] = zones.ToDictionary(z => spec.AvailabilityZones[z], z => (object?)JoinTag(spec, z)),
+            ["joinTags"] = zones.ToDictionary(z => spec.AvailabilityZones[z], z => (object?)ClusterNames.JoinTag(spec, z)),
             ["logGroups"] = LogGroups.Select(g => (object?)new ResourceOutput(g, "name")).ToList(),
             ["kmsKeyAlias"] = new ResourceOutput(ClusterKeyAlias, "name"),
             ["parameters"] = ClusterParameters.All.ToDictionary(p => p.RelativePath, p => (object?)new ResourceOutput(p.Resource, "name")),

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using FakeSsm;
+using Provisioning.Clusters;
 using Provisioning.Engines;
 using Provisioning.Health;
 using Provisioning.Pulumi;
@@ -294,7 +295,7 @@ public sealed class PulumiEngineTests : IDisposable
         var plan = Plans.Build();
         await using var ssm = await FakeSsmServer.StartAsync(Token);
         var secondary = plan.Spec.AvailabilityZones[1];
-        ssm.Datacenter(TopologyPlanBuilder.JoinTag(plan.Spec, 1)).Faults.Add(ConsulFault.DnsFails);
+        ssm.Datacenter(ClusterNames.JoinTag(plan.Spec, 1)).Faults.Add(ConsulFault.DnsFails);
         var engine = _sandbox.Engine(ssm: ssm.Url);
 
         var health = await engine.CheckHealthAsync(plan, Context("health"), Token);
