@@ -18,7 +18,12 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
     /// <summary>The account every simulated ARN names.</summary>
     public const string Account = "000000000000";
 
-    public string Name => "simulated";
+    public string Name => EngineNames.Simulated;
+
+    public IZoneOutageDrill? ZoneOutageDrill => this;
+
+    /// <summary>The simulation needs nothing outside the process: it is always ready.</summary>
+    public Task<string?> ReadinessProblemAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
     public async Task<DeploymentResult> UpAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
     {
@@ -104,6 +109,32 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
             $"Refresh finished: {existing.Count} resource(s) read, {missing} of the plan's resources do not exist."), CancellationToken.None);
         var state = existing.ToDictionary(r => r.Name);
         return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: missing == 0 ? SimulatedInstances.Outputs(plan, state) : null);
+    }
+
+    /// <summary>Compares the plan with the simulated state; nothing is created or deleted.</summary>
+    public async Task<DeploymentResult> PreviewAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
+    {
+        var existing = (await store.LoadAsync(context.StackName, cancellationToken)).ToDictionary(r => r.Name);
+        var planned = plan.Resources.Select(r => r.Name).ToHashSet();
+        var result = new PreviewResult(
+            plan.Resources.Where(r => !existing.ContainsKey(r.Name)).Select(r => r.Name).ToList(),
+            [],
+            existing.Keys.Where(n => !planned.Contains(n)).Order(StringComparer.Ordinal).ToList(),
+            plan.Resources.Where(r => existing.ContainsKey(r.Name)).Select(r => r.Name).ToList());
+
+        foreach (var resource in plan.Resources)
+        {
+            var op = existing.ContainsKey(resource.Name) ? "same" : "create";
+            await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic,
+                op == "create" ? $"+ {resource.Name} ({resource.TypeName}) would be created" : $"  {resource.Name} ({resource.TypeName}) is unchanged",
+                Resource: new EventResource(resource.Name, resource.Type, op)), CancellationToken.None);
+        }
+        foreach (var name in result.Delete)
+            await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic, $"- {name} would be deleted",
+                Resource: new EventResource(name, existing[name].Type, "delete")), CancellationToken.None);
+        await sink.EmitAsync(new EngineEvent(EngineEventType.Summary,
+            $"Preview: {result.Create.Count} to create, {result.Delete.Count} to delete, {result.Unchanged.Count} unchanged. Nothing was changed."), CancellationToken.None);
+        return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: result.ToJson());
     }
 
     public async Task<ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken)
