@@ -1,4 +1,5 @@
 using Provisioning.Clusters;
+using Provisioning.Consul;
 using Provisioning.Tests.Support;
 using Provisioning.Topology;
 

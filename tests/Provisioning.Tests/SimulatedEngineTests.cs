@@ -7,6 +7,14 @@ namespace Provisioning.Tests;
 public class SimulatedEngineTests
 {
     [Fact]
+    public void ZoneOutageDrill_SimulatedEngine_IsTheEngineItself()
+    {
+        var engine = new SimulatedEngine(new InMemorySimulatedStateStore(), new SimulatedEngineOptions { TimeScale = 0 }, TimeProvider.System);
+
+        Assert.Same(engine, engine.ZoneOutageDrill);
+    }
+
+    [Fact]
     public async Task UpAsync_InstantScale_CreatesEveryResourceAfterItsDependencies()
     {
         var store = new InMemorySimulatedStateStore();

@@ -1,3 +1,4 @@
+using Provisioning.Clusters;
 using Provisioning.Consul;
 using Provisioning.Security;
 using Provisioning.Tests.Support;
@@ -181,7 +182,7 @@ public class TopologyPlanBuilderTests
         foreach (var name in new[] { TopologyPlanBuilder.ServerGroup(0), TopologyPlanBuilder.ServerGroup(1), TopologyPlanBuilder.ClientGroup })
         {
             var hook = Map(Assert.Single(List(plan[name].Properties["initialLifecycleHooks"])));
-            Assert.Equal(TopologyPlanBuilder.BootLifecycleHook, hook["name"]);
+            Assert.Equal(ClusterNames.BootLifecycleHook, hook["name"]);
             Assert.Equal("autoscaling:EC2_INSTANCE_LAUNCHING", hook["lifecycleTransition"]);
             Assert.Equal("ABANDON", hook["defaultResult"]);
             // Installing takes a few minutes on top of the waits: five spare.

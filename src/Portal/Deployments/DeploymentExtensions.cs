@@ -21,17 +21,16 @@ public static class DeploymentExtensions
         services.AddSingleton<OperationEventFeed>();
         services.AddSingleton<WorkSignal>();
         services.AddSingleton<OperationRunner>();
-        services.AddSingleton<PlanPreview>();
         services.AddSingleton<DeploymentWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeploymentWorker>());
 
         services.AddSingleton<ISimulatedStateStore, SimulatedStateStore>();
-        services.AddSingleton<IDeploymentEngine>(sp => new SimulatedEngine(
+        // Keyed by name: clusters record the engine that deployed them, and DeploymentEngines finds it by that name.
+        services.AddKeyedSingleton<IDeploymentEngine>(EngineNames.Simulated, (sp, _) => new SimulatedEngine(
             sp.GetRequiredService<ISimulatedStateStore>(),
             sp.GetRequiredService<IOptions<ProvisioningOptions>>().Value.Simulated,
             sp.GetRequiredService<TimeProvider>()));
         if (builder.Configuration.GetValue<EngineKind>("Provisioning:Engine") == EngineKind.Pulumi) builder.AddPulumiEngine();
-        services.AddSingleton<IEngineReadiness, SimulatedEngineReadiness>();
         services.AddSingleton<DeploymentEngines>();
 
         // The host waits this long for running operations to reach a safe point and hand their lease back.
@@ -61,8 +60,7 @@ public static class DeploymentExtensions
             return new SsmConsulProbe(options.Ssm, options.AwsProfile, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SsmConsulProbe>>());
         });
         builder.Services.AddSingleton<PulumiEngine>(); // one per process: it serialises operations per stack
-        builder.Services.AddSingleton<IDeploymentEngine>(sp => sp.GetRequiredService<PulumiEngine>());
-        builder.Services.AddSingleton<IEngineReadiness, PulumiEngineReadiness>();
+        builder.Services.AddKeyedSingleton<IDeploymentEngine>(EngineNames.Pulumi, (sp, _) => sp.GetRequiredService<PulumiEngine>());
     }
 
     /// <summary>Stops startup with one clear message when the configured engine cannot run.</summary>

@@ -22,7 +22,6 @@ internal sealed class OperationRunner(
     DeploymentEngines engines,
     OperationBroadcaster broadcaster,
     ClusterSecretStore secretStore,
-    PlanPreview preview,
     ConsulVerification verification,
     ClusterHealthRecorder healthRecorder,
     PortalTelemetry telemetry,
@@ -115,14 +114,14 @@ internal sealed class OperationRunner(
         {
             OperationKind.Destroy => engine.DestroyAsync(plan, context, sink, token),
             OperationKind.Refresh => engine.RefreshAsync(plan, context, sink, token),
-            OperationKind.Preview => preview.RunAsync(engine, plan, context, sink, token),
+            OperationKind.Preview => engine.PreviewAsync(plan, context, sink, token),
             OperationKind.ZoneOutage => Drill(engine).TakeZoneDownAsync(plan, context, operation.Zone!, sink, token),
             OperationKind.ZoneRestore => Drill(engine).RestoreZoneAsync(plan, context, operation.Zone!, sink, token),
             _ => engine.UpAsync(plan, context, sink, token),
         };
     }
 
-    private static IZoneOutageDrill Drill(IDeploymentEngine engine) => engine as IZoneOutageDrill
+    private static IZoneOutageDrill Drill(IDeploymentEngine engine) => engine.ZoneOutageDrill
         ?? throw new InvalidOperationException($"The {engine.Name} engine cannot run zone-outage drills: only the simulated engine can.");
 
     /// <summary>Operations after which Consul itself is asked how the cluster is.</summary>

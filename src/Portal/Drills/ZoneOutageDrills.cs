@@ -1,6 +1,7 @@
 using Portal.Clusters;
 using Portal.Data;
 using Portal.Identity;
+using Provisioning.Engines;
 
 namespace Portal.Drills;
 
@@ -53,7 +54,7 @@ public sealed class ZoneOutageDrills(ClusterCommands commands)
 
     private static CommandResult<ClusterOperationView>? Undrillable(Cluster cluster)
     {
-        if (cluster.Engine != "simulated")
+        if (cluster.Engine != EngineNames.Simulated)
             return CommandResult<ClusterOperationView>.Conflict(
                 $"Cluster '{cluster.Name}' runs on the {cluster.Engine} engine: zone-outage drills run on simulated clusters only, so that no real zone is ever cut off.");
         return cluster.Status is ClusterStatus.Ready or ClusterStatus.Degraded

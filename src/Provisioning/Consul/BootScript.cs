@@ -1,6 +1,5 @@
 using System.Text;
 using Provisioning.Clusters;
-using Provisioning.Topology;
 
 namespace Provisioning.Consul;
 
@@ -78,7 +77,7 @@ public static class BootScript
             """);
         for (var zone = 0; zone < spec.AvailabilityZones.Count; zone++)
             script.Append($$"""
-                  {{ConsulAgentConfigs.Datacenter(spec, zone)}}) ASG_NAME='{{(server ? TopologyPlanBuilder.ServerGroupName(spec, zone) : TopologyPlanBuilder.ClientGroupName(spec))}}' ;;
+                  {{ConsulAgentConfigs.Datacenter(spec, zone)}}) ASG_NAME='{{(server ? ClusterNames.ServerGroupName(spec, zone) : ClusterNames.ClientGroupName(spec))}}' ;;
 
                 """);
         script.Append($$"""
@@ -89,7 +88,7 @@ public static class BootScript
             esac
             complete_lifecycle() {
               aws autoscaling complete-lifecycle-action --region "${REGION}" --auto-scaling-group-name "${ASG_NAME}" \
-                --lifecycle-hook-name '{{TopologyPlanBuilder.BootLifecycleHook}}' --instance-id "${INSTANCE_ID}" --lifecycle-action-result "$1"
+                --lifecycle-hook-name '{{ClusterNames.BootLifecycleHook}}' --instance-id "${INSTANCE_ID}" --lifecycle-action-result "$1"
               LIFECYCLE_COMPLETED=true
               echo "lifecycle action of ${INSTANCE_ID} in ${ASG_NAME} completed with $1"
             }
@@ -247,11 +246,11 @@ public static class BootScript
             systemctl start --no-block consul
             # Operators reach the node through Session Manager; this makes the consul CLI speak HTTPS there.
             cat > {{ConsulPaths.CliEnvironment}} <<'PROFILE'
-            export CONSUL_HTTP_ADDR=https://127.0.0.1:{{SecurityRules.HttpsPort}}
+            export CONSUL_HTTP_ADDR=https://127.0.0.1:{{ConsulPorts.HttpsPort}}
             export CONSUL_CACERT={{(server ? ConsulPaths.CaCertificate : ConsulPaths.CliTrustBundle)}}
             PROFILE
             chmod 0644 {{ConsulPaths.CliEnvironment}}
-            export CONSUL_HTTP_ADDR=https://127.0.0.1:{{SecurityRules.HttpsPort}}
+            export CONSUL_HTTP_ADDR=https://127.0.0.1:{{ConsulPorts.HttpsPort}}
 
             """);
         if (!server)
@@ -375,7 +374,7 @@ public static class BootScript
             #!/usr/bin/env bash
             # Creates the ACL policies and tokens. Idempotent: what already exists counts as done.
             set -euo pipefail
-            export CONSUL_HTTP_ADDR=https://127.0.0.1:{{SecurityRules.HttpsPort}} CONSUL_CACERT={{ConsulPaths.CaCertificate}}
+            export CONSUL_HTTP_ADDR=https://127.0.0.1:{{ConsulPorts.HttpsPort}} CONSUL_CACERT={{ConsulPaths.CaCertificate}}
             export CONSUL_HTTP_TOKEN="${MANAGEMENT_TOKEN}"
             leader=$(curl -fsS --cacert "${CONSUL_CACERT}" "${CONSUL_HTTP_ADDR}/v1/status/leader" || true)
             if [[ -z "${leader}" || "${leader}" == '""' ]]; then

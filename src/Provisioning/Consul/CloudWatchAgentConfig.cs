@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Provisioning.Clusters;
-using Provisioning.Topology;
 
 namespace Provisioning.Consul;
 
@@ -24,9 +23,9 @@ public sealed record CloudWatchAgentConfig(CloudWatchLogs Logs)
     public static CloudWatchAgentConfig For(ClusterSpec spec) => new(new CloudWatchLogs(new LogsCollected(new CollectedFiles(
     [
         // Consul rotates into consul-<timestamp>.log beside consul.log; the wildcard follows both.
-        new CollectedFile(ConsulPaths.LogDir + "/consul*.log", TopologyPlanBuilder.LogGroupName(spec, TopologyPlanBuilder.ConsulLogGroup), InstanceIdStream, "UTC"),
-        new CollectedFile(ConsulPaths.SystemLog, TopologyPlanBuilder.LogGroupName(spec, TopologyPlanBuilder.SystemLogGroup), InstanceIdStream, "UTC"),
-        new CollectedFile(ConsulPaths.BootLog, TopologyPlanBuilder.LogGroupName(spec, TopologyPlanBuilder.BootLogGroup), InstanceIdStream, "UTC"),
+        new CollectedFile(ConsulPaths.LogDir + "/consul*.log", ClusterNames.LogGroupName(spec, ClusterNames.ConsulLogGroup), InstanceIdStream, "UTC"),
+        new CollectedFile(ConsulPaths.SystemLog, ClusterNames.LogGroupName(spec, ClusterNames.SystemLogGroup), InstanceIdStream, "UTC"),
+        new CollectedFile(ConsulPaths.BootLog, ClusterNames.LogGroupName(spec, ClusterNames.BootLogGroup), InstanceIdStream, "UTC"),
     ]))));
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);

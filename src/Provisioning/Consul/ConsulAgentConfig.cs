@@ -33,7 +33,7 @@ public sealed record ConsulAgentConfig
     public ConsulAutopilot? Autopilot { get; init; }
 
     /// <summary>Plain HTTP off, HTTPS on: the API is only ever reached over TLS.</summary>
-    public ConsulPorts Ports { get; init; } = new(Http: -1, Https: 8501);
+    public ConsulPorts Ports { get; init; } = new(Http: -1, Https: ConsulPorts.HttpsPort);
 
     public required ConsulAcl Acl { get; init; }
     public required ConsulTls Tls { get; init; }
@@ -57,7 +57,11 @@ public sealed record ConsulAgentConfig
 public sealed record ConsulAddresses(string Https);
 
 /// <summary>-1 disables a listener.</summary>
-public sealed record ConsulPorts(int Http, int Https);
+public sealed record ConsulPorts(int Http, int Https)
+{
+    /// <summary>Consul's HTTPS API and UI; plain HTTP (8500) is switched off on every agent.</summary>
+    public const int HttpsPort = 8501;
+}
 
 /// <summary>ACLs, default deny (consul-topology.md, "ACLs, default deny").</summary>
 public sealed record ConsulAcl(

@@ -1,5 +1,4 @@
 using Provisioning.Clusters;
-using Provisioning.Topology;
 
 namespace Provisioning.Consul;
 
@@ -84,5 +83,5 @@ public static class ConsulAgentConfigs
 
     /// <summary>Cloud auto-join searches the whole region, so the tag value carries the cluster name.</summary>
     public static string AutoJoin(ClusterSpec spec, int zone) =>
-        $"provider=aws region={spec.Region} tag_key={TopologyPlanBuilder.JoinTagKey} tag_value={TopologyPlanBuilder.JoinTag(spec, zone)}";
+        $"provider=aws region={spec.Region} tag_key={ClusterNames.JoinTagKey} tag_value={ClusterNames.JoinTag(spec, zone)}";
 }

@@ -5,6 +5,6 @@ public enum ConsulRole { Server, Client }
 
 public static class ConsulRoles
 {
-    /// <summary>The key of a role's script in <see cref="Topology.TopologyPlan.BootScripts"/>.</summary>
+    /// <summary>The key of a role's script in the plan's <c>BootScripts</c>.</summary>
     public static string Key(this ConsulRole role) => role == ConsulRole.Server ? "server" : "client";
 }

@@ -12,7 +12,7 @@ namespace Provisioning.Engines;
 /// </summary>
 public interface IDeploymentEngine
 {
-    /// <summary>The engine's name as users see it: <c>simulated</c> or <c>pulumi</c>.</summary>
+    /// <summary>The engine's name as users see it, one of <see cref="EngineNames"/>.</summary>
     string Name { get; }
 
     Task<DeploymentResult> UpAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken);
@@ -27,6 +27,21 @@ public interface IDeploymentEngine
     /// A datacenter that cannot be asked is reported unreachable, never thrown.
     /// </summary>
     Task<ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What an <see cref="UpAsync"/> would change, without changing anything: each planned step is reported
+    /// as a diagnostic, and a successful result's outputs are the <see cref="PreviewResult"/>.
+    /// </summary>
+    Task<DeploymentResult> PreviewAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Null when the engine can deploy right now; otherwise what is wrong, in words an operator can act on.
+    /// <c>/health/ready</c> asks on every probe: an engine caches anything that spawns a process.
+    /// </summary>
+    Task<string?> ReadinessProblemAsync(CancellationToken cancellationToken);
+
+    /// <summary>The engine's zone-outage drill, or null when it offers none (only the simulated engine does).</summary>
+    IZoneOutageDrill? ZoneOutageDrill { get; }
 }
 
 /// <summary>

@@ -35,7 +35,7 @@ public static class ConsulProbeScript
     internal sealed record ProbeEndpoints(string ConsulApi, string CaCertificate, string Imds)
     {
         public static readonly ProbeEndpoints OnServer =
-            new($"https://127.0.0.1:{SecurityRules.HttpsPort}", ConsulPaths.CaCertificate, "http://169.254.169.254");
+            new($"https://127.0.0.1:{ConsulPorts.HttpsPort}", ConsulPaths.CaCertificate, "http://169.254.169.254");
     }
 
     internal static string Render(ClusterSpec spec, int zone, ProbeEndpoints endpoints)

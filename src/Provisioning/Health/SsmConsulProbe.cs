@@ -57,7 +57,7 @@ public sealed class SsmConsulProbe(
             var instances = await OnlineServersAsync(client, spec, zone, cancellationToken);
             if (instances.Count == 0)
                 return DatacenterProbe.Unreachable(dc,
-                    $"no server of {dc} is online in Systems Manager (tag {TopologyPlanBuilder.JoinTagKey}={TopologyPlanBuilder.JoinTag(spec, zone)}): " +
+                    $"no server of {dc} is online in Systems Manager (tag {ClusterNames.JoinTagKey}={ClusterNames.JoinTag(spec, zone)}): " +
                     "its servers are stopped, still booting, or their SSM agent cannot reach Systems Manager");
 
             var failures = new List<string>();
@@ -108,7 +108,7 @@ public sealed class SsmConsulProbe(
             {
                 Filters =
                 [
-                    new InstanceInformationStringFilter { Key = $"tag:{TopologyPlanBuilder.JoinTagKey}", Values = [TopologyPlanBuilder.JoinTag(spec, zone)] },
+                    new InstanceInformationStringFilter { Key = $"tag:{ClusterNames.JoinTagKey}", Values = [ClusterNames.JoinTag(spec, zone)] },
                     new InstanceInformationStringFilter { Key = "PingStatus", Values = [PingStatus.Online.Value] },
                 ],
                 MaxResults = 50,

@@ -18,8 +18,14 @@ public sealed class PulumiEngine(PulumiCli cli, SsmConsulProbe probe, TimeProvid
 {
     // Pulumi has no wait-for-lock: operations on one stack are serialised here.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _stackGates = new();
+    private readonly PulumiReadiness _readiness = new(cli, time);
 
-    public string Name => "pulumi";
+    public string Name => EngineNames.Pulumi;
+
+    /// <summary>Pulumi cannot cut a real zone off: drills are the simulated engine's only.</summary>
+    public IZoneOutageDrill? ZoneOutageDrill => null;
+
+    public Task<string?> ReadinessProblemAsync(CancellationToken cancellationToken) => _readiness.ProblemAsync(cancellationToken);
 
     public Task<DeploymentResult> UpAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
     {
@@ -43,9 +49,13 @@ public sealed class PulumiEngine(PulumiCli cli, SsmConsulProbe probe, TimeProvid
         return ConsulHealthEvaluator.Evaluate(plan.Spec, probes, time.GetUtcNow());
     }
 
-    /// <summary>What an <c>up</c> would change, reported as diagnostics; nothing is deployed.</summary>
-    public Task<DeploymentResult> PreviewAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken) =>
-        RunAsync("preview", ["preview"], plan, context, sink, cancellationToken);
+    /// <summary><c>pulumi preview</c>: its planned steps, reported as diagnostics, are collected into the result; nothing is deployed.</summary>
+    public async Task<DeploymentResult> PreviewAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
+    {
+        var steps = new PlannedSteps(sink);
+        var result = await RunAsync("preview", ["preview"], plan, context, steps, cancellationToken);
+        return result.Outcome == DeploymentOutcome.Succeeded ? result with { Outputs = steps.ToResult().ToJson() } : result;
+    }
 
     private static readonly string[] ClearPendingRefresh = ["refresh", "--yes", "--skip-preview", "--clear-pending-creates"];
 

@@ -1,3 +1,4 @@
+using Provisioning.Consul;
 using Provisioning.Security;
 using Provisioning.Topology;
 

@@ -1,3 +1,4 @@
+using Provisioning.Clusters;
 using Provisioning.Consul;
 using Provisioning.Topology;
 
@@ -13,7 +14,7 @@ internal static class SimulatedBoot
     public static IReadOnlyList<(double At, string Message)> Stages(TopologyPlan plan, PlannedResource group)
     {
         var spec = plan.Spec;
-        var hook = TopologyPlanBuilder.BootLifecycleHook;
+        var hook = ClusterNames.BootLifecycleHook;
         var passed = $"{group.Name}: every instance passed its boot self-test (service active, member alive, " +
                      (group.Name == TopologyPlanBuilder.ClientGroup ? "" : "leader present, ") +
                      $"DNS answers through the system resolver) and completed lifecycle hook {hook} with CONTINUE";

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Provisioning.Clusters;
 using Provisioning.Engines;
 using Provisioning.Health;
 using Provisioning.Topology;
@@ -17,7 +18,12 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
     /// <summary>The account every simulated ARN names.</summary>
     public const string Account = "000000000000";
 
-    public string Name => "simulated";
+    public string Name => EngineNames.Simulated;
+
+    public IZoneOutageDrill? ZoneOutageDrill => this;
+
+    /// <summary>The simulation needs nothing outside the process: it is always ready.</summary>
+    public Task<string?> ReadinessProblemAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
     public async Task<DeploymentResult> UpAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
     {
@@ -105,6 +111,32 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
         return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: missing == 0 ? SimulatedInstances.Outputs(plan, state) : null);
     }
 
+    /// <summary>Compares the plan with the simulated state; nothing is created or deleted.</summary>
+    public async Task<DeploymentResult> PreviewAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
+    {
+        var existing = (await store.LoadAsync(context.StackName, cancellationToken)).ToDictionary(r => r.Name);
+        var planned = plan.Resources.Select(r => r.Name).ToHashSet();
+        var result = new PreviewResult(
+            plan.Resources.Where(r => !existing.ContainsKey(r.Name)).Select(r => r.Name).ToList(),
+            [],
+            existing.Keys.Where(n => !planned.Contains(n)).Order(StringComparer.Ordinal).ToList(),
+            plan.Resources.Where(r => existing.ContainsKey(r.Name)).Select(r => r.Name).ToList());
+
+        foreach (var resource in plan.Resources)
+        {
+            var op = existing.ContainsKey(resource.Name) ? "same" : "create";
+            await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic,
+                op == "create" ? $"+ {resource.Name} ({resource.TypeName}) would be created" : $"  {resource.Name} ({resource.TypeName}) is unchanged",
+                Resource: new EventResource(resource.Name, resource.Type, op)), CancellationToken.None);
+        }
+        foreach (var name in result.Delete)
+            await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic, $"- {name} would be deleted",
+                Resource: new EventResource(name, existing[name].Type, "delete")), CancellationToken.None);
+        await sink.EmitAsync(new EngineEvent(EngineEventType.Summary,
+            $"Preview: {result.Create.Count} to create, {result.Delete.Count} to delete, {result.Unchanged.Count} unchanged. Nothing was changed."), CancellationToken.None);
+        return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: result.ToJson());
+    }
+
     public async Task<ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken)
     {
         // Run Command's round trip: the agent picks the command up, runs the probe and reports back.
@@ -190,7 +222,7 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
             ?? (resource.Name.StartsWith("serverGroup", StringComparison.Ordinal) ? plan.Spec.AvailabilityZones[resource.Name[^1] - 'A'] : null);
         if (zone is not null && options.DownZones.Contains(zone))
             return await DelayAsync(latency * 4, token)
-                ? $"waiting for Auto Scaling Group ({resource.Name}) capacity satisfied: timeout while waiting for state to become 'ok' (last state: 'want exactly {plan.Spec.ServersPerAz} healthy instance(s) in Auto Scaling Group, have 0', timeout: {TopologyPlanBuilder.BootHeartbeatSeconds / 60 + 10}m0s). Availability Zone {zone} is not responding (simulated outage): no instance completed lifecycle hook {TopologyPlanBuilder.BootLifecycleHook}, so each was abandoned."
+                ? $"waiting for Auto Scaling Group ({resource.Name}) capacity satisfied: timeout while waiting for state to become 'ok' (last state: 'want exactly {plan.Spec.ServersPerAz} healthy instance(s) in Auto Scaling Group, have 0', timeout: {TopologyPlanBuilder.BootHeartbeatSeconds / 60 + 10}m0s). Availability Zone {zone} is not responding (simulated outage): no instance completed lifecycle hook {ClusterNames.BootLifecycleHook}, so each was abandoned."
                 : Interrupted;
 
         if (resource.TypeName != "Group") return await DelayAsync(latency, token) ? null : Interrupted;

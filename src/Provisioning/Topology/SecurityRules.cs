@@ -1,4 +1,5 @@
 using Provisioning.Clusters;
+using Provisioning.Consul;
 
 namespace Provisioning.Topology;
 
@@ -14,8 +15,8 @@ public sealed record SecurityRule(
 /// <summary>The least-privilege rule table of consul-topology.md, hardened: no SSH, HTTPS only, egress by purpose.</summary>
 public static class SecurityRules
 {
-    /// <summary>Consul's HTTPS API and UI; plain HTTP (8500) is switched off on every agent.</summary>
-    public const int HttpsPort = 8501;
+    /// <summary>Consul's HTTPS API and UI (<see cref="ConsulPorts.HttpsPort"/>), the one port the rules open to admins.</summary>
+    public const int HttpsPort = ConsulPorts.HttpsPort;
 
     public static IReadOnlyList<SecurityRule> For(ClusterSpec spec, NetworkLayout network)
     {

@@ -156,4 +156,47 @@ public abstract class DeploymentEngineContractTests
         Assert.Equal(plan.Resources.Select(r => r.Name).Order(), sink.Names(EngineEventType.ResourceSucceeded, "refresh").Order());
         Assert.Equal(plan.Resources.Count, (await ResourcesLeftAsync("refresh")).Count);
     }
+
+    [Fact]
+    public async Task PreviewAsync_NewStack_ListsEveryResourceToCreateAndCreatesNothing()
+    {
+        var plan = Plans.Build();
+        var sink = new RecordingSink();
+
+        var result = await CreateEngine(new()).PreviewAsync(plan, Context("preview-new"), sink, Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        // The operation's result as the API shows it: these four lists, in this order.
+        Assert.Equal(["create", "update", "delete", "unchanged"], result.Outputs?.Select(p => p.Key));
+        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), Names(result.Outputs!["create"]).Order());
+        Assert.Empty(Names(result.Outputs["update"]));
+        Assert.Empty(Names(result.Outputs["delete"]));
+        Assert.Empty(Names(result.Outputs["unchanged"]));
+        Assert.DoesNotContain(sink.Events, e => e.Type is EngineEventType.ResourceStarted or EngineEventType.ResourceSucceeded);
+        Assert.Empty(await ResourcesLeftAsync("preview-new"));
+    }
+
+    [Fact]
+    public async Task PreviewAsync_AfterUp_ListsEveryResourceUnchanged()
+    {
+        var plan = Plans.Build();
+        var engine = CreateEngine(new());
+        Assert.Equal(DeploymentOutcome.Succeeded, (await engine.UpAsync(plan, Context("preview-up"), new RecordingSink(), Token)).Outcome);
+
+        var result = await engine.PreviewAsync(plan, Context("preview-up"), new RecordingSink(), Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), Names(result.Outputs!["unchanged"]).Order());
+        Assert.Empty(Names(result.Outputs["create"]));
+        Assert.Empty(Names(result.Outputs["delete"]));
+        Assert.Equal(plan.Resources.Count, (await ResourcesLeftAsync("preview-up")).Count);
+    }
+
+    [Fact]
+    public async Task ReadinessProblemAsync_UsableEngine_ReportsNone()
+    {
+        Assert.Null(await CreateEngine(new()).ReadinessProblemAsync(Token));
+    }
+
+    private static List<string> Names(System.Text.Json.Nodes.JsonNode? array) => array!.AsArray().Select(n => (string)n!).ToList();
 }

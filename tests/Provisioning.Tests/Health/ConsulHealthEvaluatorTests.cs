@@ -19,7 +19,7 @@ public sealed class ConsulHealthEvaluatorTests
 
     private static FakeDatacenter Servers(int zone, params ConsulFault[] faults)
     {
-        var datacenter = new FakeDatacenter(TopologyPlanBuilder.JoinTag(Spec, zone));
+        var datacenter = new FakeDatacenter(ClusterNames.JoinTag(Spec, zone));
         foreach (var fault in faults) datacenter.Faults.Add(fault);
         return datacenter;
     }

@@ -77,8 +77,8 @@ public sealed class ConsulProbeScriptTests : IDisposable
     [Fact]
     public async Task Run_AgainstConsul_PrintsOneDocumentWithConsulsAnswersUnchangedAndTheTokenOnlyInAHeader()
     {
-        var servers = new FakeDatacenter(TopologyPlanBuilder.JoinTag(Spec, 1));
-        var other = new FakeDatacenter(TopologyPlanBuilder.JoinTag(Spec, 0));
+        var servers = new FakeDatacenter(ClusterNames.JoinTag(Spec, 1));
+        var other = new FakeDatacenter(ClusterNames.JoinTag(Spec, 0));
         var now = DateTimeOffset.UtcNow;
         var expected = ConsulDocuments.Report(new ConsulDocuments.Probe(Spec.AvailabilityZones[1], Spec.AvailabilityZones[0], Spec.AvailabilityZones),
             servers, InstanceId, dc => dc == Spec.AvailabilityZones[1] ? servers : other, now);

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
 using FakeSsm;
+using Provisioning.Clusters;
 using Provisioning.Health;
 using Provisioning.Tests.Support;
 using Provisioning.Topology;
@@ -15,7 +16,7 @@ namespace Provisioning.Tests.Health;
 public sealed class FakeSsmTests : IAsyncLifetime
 {
     private static readonly string Script = ConsulProbeScript.Render(TestSpecs.Spec(), 0);
-    private static readonly string JoinTag = TopologyPlanBuilder.JoinTag(TestSpecs.Spec(), 0);
+    private static readonly string JoinTag = ClusterNames.JoinTag(TestSpecs.Spec(), 0);
 
     private FakeSsmServer _ssm = null!;
     private AmazonSimpleSystemsManagementClient _client = null!;
@@ -152,7 +153,7 @@ public sealed class FakeSsmTests : IAsyncLifetime
     public async Task Exe_WithAFaultOnTheCommandLine_ServesTheProbeAndItsControlEndpoints()
     {
         var spec = TestSpecs.Spec();
-        var secondary = TopologyPlanBuilder.JoinTag(spec, 1);
+        var secondary = ClusterNames.JoinTag(spec, 1);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "FakeSsm.dll"), "--urls", "http://127.0.0.1:0", "--fault", $"{secondary}=dns-fails" })
             start.ArgumentList.Add(argument);
@@ -164,7 +165,7 @@ public sealed class FakeSsmTests : IAsyncLifetime
             var url = new Uri(line!["FakeSsm listening on ".Length..]);
             using var probe = FakeSsmProbes.Probe(url, new LogCapture());
             using var http = new HttpClient { BaseAddress = url };
-            var put = await http.PutAsync($"/_fake/datacenters/{TopologyPlanBuilder.JoinTag(spec, 0)}",
+            var put = await http.PutAsync($"/_fake/datacenters/{ClusterNames.JoinTag(spec, 0)}",
                 new StringContent("""{"failingServers": 1}""", Encoding.UTF8, "application/json"), Token);
 
             var health = ConsulHealthEvaluator.Evaluate(spec, await probe.ProbeAsync(spec, [], Token), DateTimeOffset.UtcNow);

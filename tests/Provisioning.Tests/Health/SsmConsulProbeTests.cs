@@ -34,7 +34,7 @@ public sealed class SsmConsulProbeTests : IAsyncLifetime
         await _ssm.DisposeAsync();
     }
 
-    private FakeDatacenter Datacenter(int zone, ClusterSpec? spec = null) => _ssm.Datacenter(TopologyPlanBuilder.JoinTag(spec ?? Spec, zone));
+    private FakeDatacenter Datacenter(int zone, ClusterSpec? spec = null) => _ssm.Datacenter(ClusterNames.JoinTag(spec ?? Spec, zone));
 
     private async Task<ClusterHealth> CheckAsync(ClusterSpec? spec = null, IReadOnlyList<string>? secrets = null)
     {
@@ -119,7 +119,7 @@ public sealed class SsmConsulProbeTests : IAsyncLifetime
         var secondary = health.Datacenters[1];
         Assert.False(secondary.Reachable);
         Assert.Contains($"no server of {Secondary} is online in Systems Manager", secondary.Error);
-        Assert.Contains(TopologyPlanBuilder.JoinTag(Spec, 1), secondary.Error);
+        Assert.Contains(ClusterNames.JoinTag(Spec, 1), secondary.Error);
         Assert.True(health.Datacenters[0].Reachable);
         Assert.DoesNotContain(_ssm.Requests, r => r.Action == "SendCommand" && r.Body.Contains(Datacenter(1).InstanceId(0)));
     }
@@ -206,7 +206,7 @@ public sealed class SsmConsulProbeTests : IAsyncLifetime
             Assert.Contains(ConsulAgentConfigs.Datacenter(Spec, zone), (string?)request["Comment"]);
         }
         var describe = _ssm.Requests.First(r => r.Action == "DescribeInstanceInformation");
-        Assert.Contains($"\"tag:{TopologyPlanBuilder.JoinTagKey}\"", describe.Body);
+        Assert.Contains($"\"tag:{ClusterNames.JoinTagKey}\"", describe.Body);
         Assert.Contains("\"PingStatus\"", describe.Body);
         // Signed for the cluster's own region.
         Assert.All(_ssm.Requests, r => Assert.Contains($"/{Spec.Region}/ssm/aws4_request", r.Headers["Authorization"]));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using FakeSsm;
+using Provisioning.Clusters;
 using Provisioning.Engines;
 using Provisioning.Health;
 using Provisioning.Pulumi;
@@ -288,6 +289,48 @@ public sealed class PulumiEngineTests : IDisposable
         Assert.Contains("Provisioning:Pulumi:Passphrase", check.Problem);
     }
 
+    [Fact]
+    public async Task ReadinessProblemAsync_CliMissing_ReportsTheCliCheck()
+    {
+        var options = _sandbox.Options();
+        options.CliPath = Path.Combine(_sandbox.Root, "no-such-pulumi");
+
+        var problem = await _sandbox.Engine(options).ReadinessProblemAsync(Token);
+
+        Assert.NotNull(problem);
+        Assert.Equal((await _sandbox.Cli(options).CheckAsync(Token)).Problem, problem);
+    }
+
+    [Fact]
+    public async Task ReadinessProblemAsync_AskedAgainWithinAMinute_ReusesTheAnswerInsteadOfStartingTheCli()
+    {
+        var options = _sandbox.Options();
+        options.CliPath = Path.Combine(_sandbox.Root, "no-such-pulumi");
+        var time = new ManualTime();
+        var readiness = new PulumiReadiness(_sandbox.Cli(options), time);
+        var problem = await readiness.ProblemAsync(Token);
+        Assert.NotNull(problem);
+
+        options.CliPath = FakePulumiSandbox.CliPath; // the CLI is installed meanwhile
+        time.Now += TimeSpan.FromSeconds(59);
+        Assert.Equal(problem, await readiness.ProblemAsync(Token));
+        time.Now += TimeSpan.FromSeconds(2);
+        Assert.Null(await readiness.ProblemAsync(Token));
+    }
+
+    private sealed class ManualTime : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public void ZoneOutageDrill_PulumiEngine_IsNone()
+    {
+        Assert.Null(_sandbox.Engine().ZoneOutageDrill);
+    }
+
     /// <summary>Consul's health, asked on the servers through Systems Manager (the stand-in), judged by the evaluator.</summary>
     [Fact]
     public async Task CheckHealthAsync_ThroughSystemsManager_ReportsConsulsHealthAndSendsNoSecret()
@@ -295,7 +338,7 @@ public sealed class PulumiEngineTests : IDisposable
         var plan = Plans.Build();
         await using var ssm = await FakeSsmServer.StartAsync(Token);
         var secondary = plan.Spec.AvailabilityZones[1];
-        ssm.Datacenter(TopologyPlanBuilder.JoinTag(plan.Spec, 1)).Faults.Add(ConsulFault.DnsFails);
+        ssm.Datacenter(ClusterNames.JoinTag(plan.Spec, 1)).Faults.Add(ConsulFault.DnsFails);
         var engine = _sandbox.Engine(ssm: ssm.Url);
 
         var health = await engine.CheckHealthAsync(plan, Context("health"), Token);

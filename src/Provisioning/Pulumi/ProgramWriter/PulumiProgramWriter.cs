@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Provisioning.Consul;
 using Provisioning.Topology;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;

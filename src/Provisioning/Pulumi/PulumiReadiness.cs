@@ -1,18 +1,14 @@
-using Provisioning.Pulumi;
-
-namespace Portal.Deployments;
+namespace Provisioning.Pulumi;
 
 /// <summary>
 /// The Pulumi engine is ready when its CLI answers with a supported version. Checking starts a
 /// process, so an answer is reused for a minute rather than spawned on every probe.
 /// </summary>
-internal sealed class PulumiEngineReadiness(PulumiCli cli, TimeProvider time) : IEngineReadiness
+internal sealed class PulumiReadiness(PulumiCli cli, TimeProvider time)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (DateTimeOffset At, string? Problem)? _last;
-
-    public string Engine => "pulumi";
 
     public async Task<string?> ProblemAsync(CancellationToken cancellationToken)
     {

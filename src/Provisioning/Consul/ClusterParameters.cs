@@ -1,7 +1,7 @@
 using Provisioning.Clusters;
 using Provisioning.Security;
 
-namespace Provisioning.Topology;
+namespace Provisioning.Consul;
 
 /// <summary>Who may read a parameter: every agent, or servers only.</summary>
 public enum ParameterReaders { AllAgents, ServersOnly }
@@ -38,6 +38,6 @@ public static class ClusterParameters
     public static string Prefix(ClusterSpec spec) => $"/consul/{spec.Name}/";
 
     /// <summary>The parameters an instance of the role may read: clients never see the CA key or the privileged tokens.</summary>
-    public static IEnumerable<ClusterParameter> ReadBy(Consul.ConsulRole role) =>
-        All.Where(p => role == Consul.ConsulRole.Server || p.Readers == ParameterReaders.AllAgents);
+    public static IEnumerable<ClusterParameter> ReadBy(ConsulRole role) =>
+        All.Where(p => role == ConsulRole.Server || p.Readers == ParameterReaders.AllAgents);
 }
