@@ -90,5 +90,4 @@ public static class CallerExtensions
         http.Items[typeof(Caller)] = caller;
         return caller;
     }
-
 }
