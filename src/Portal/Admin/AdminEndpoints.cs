@@ -18,9 +18,9 @@ public static class AdminEndpoints
         return api;
     }
 
-    private static async Task<Results<Ok<BackupView>, ProblemHttpResult>> BackupAsync(HttpContext http, BackupService backups, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<BackupView>, ProblemHttpResult>> BackupAsync(Caller caller, BackupService backups, CancellationToken cancellationToken)
     {
-        var result = await backups.TakeAsync((await http.CallerAsync()).Actor, target: null, cancellationToken);
+        var result = await backups.TakeAsync(caller.Actor, target: null, cancellationToken);
         return result.Status == CommandStatus.Ok ? TypedResults.Ok(result.Value!) : ApiResults.Conflict(result);
     }
 }

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 using Portal.Api;
 using Portal.Data;
 using Portal.Identity;
@@ -18,33 +17,31 @@ public static class AuditEndpoints
         audit.MapGet("/", ListAsync).WithName("ListAuditEntries").WithSummary("Search the audit trail, newest first");
         audit.MapGet("/export", ExportAsync).WithName("ExportAuditEntries").WithSummary("Export the filtered audit trail as CSV or NDJSON")
             .Produces(StatusCodes.Status200OK, typeof(string), "text/csv", "application/x-ndjson");
-        audit.MapGet("/verify", async (PortalDbContext db, CancellationToken ct) => TypedResults.Ok(await AuditVerifier.VerifyAsync(db, ct)))
+        audit.MapGet("/verify", async (AuditQuery audit, CancellationToken ct) => TypedResults.Ok(await audit.VerifyAsync(ct)))
             .WithName("VerifyAuditChain").WithSummary("Check the hash chain of the whole audit trail");
         return api;
     }
 
     private static async Task<Results<Ok<AuditPage>, ValidationProblem>> ListAsync(
-        PortalDbContext db, [AsParameters] AuditFilterQuery query, [FromQuery] long? cursor, [FromQuery] int? limit, CancellationToken cancellationToken)
+        AuditQuery audit, [AsParameters] AuditFilterQuery query, [FromQuery] long? cursor, [FromQuery] int? limit, CancellationToken cancellationToken)
     {
         if (limit is < 1 or > AuditQuery.MaxPageSize)
             return ApiResults.Invalid(new Dictionary<string, string[]> { ["limit"] = [$"'limit' must be between 1 and {AuditQuery.MaxPageSize}."] });
-        return TypedResults.Ok(await AuditQuery.PageAsync(db, query.ToFilter(), cursor, limit ?? 50, cancellationToken));
+        return TypedResults.Ok(await audit.PageAsync(query.ToFilter(), cursor, limit ?? 50, cancellationToken));
     }
 
     private static async Task<Results<EmptyHttpResult, ValidationProblem>> ExportAsync(
-        HttpContext http, PortalDbContext db, [AsParameters] AuditFilterQuery query, [FromQuery] string? format, CancellationToken cancellationToken)
+        HttpContext http, AuditQuery audit, [AsParameters] AuditFilterQuery query, [FromQuery] string? format, CancellationToken cancellationToken)
     {
         if (format is not ("csv" or "ndjson"))
             return ApiResults.Invalid(new Dictionary<string, string[]> { ["format"] = ["'format' is 'csv' or 'ndjson'."] });
         var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         http.Response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"audit-{stamp}.{format}\"";
-        var entries = query.ToFilter().Apply(db.AuditEntries.AsNoTracking()).OrderBy(e => e.Id).AsAsyncEnumerable();
         await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false));
         if (format == "csv") await writer.WriteLineAsync(string.Join(',', CsvHeader));
-        await foreach (var entry in entries.WithCancellation(cancellationToken))
+        await foreach (var view in audit.ExportAsync(query.ToFilter(), cancellationToken))
         {
-            var view = AuditEntryView.From(entry);
             await writer.WriteLineAsync(format == "csv" ? CsvLine(view) : JsonSerializer.Serialize(view, PortalJson.Options));
         }
         return TypedResults.Empty;

@@ -33,18 +33,35 @@ public sealed record AuditEntryView(
 
 public sealed record AuditPage(IReadOnlyList<AuditEntryView> Items, long Total, string? Next);
 
-public static class AuditQuery
+/// <summary>The reads of the audit trail, shared by the API and the admin page: they search, page and verify it the same way.</summary>
+public sealed class AuditQuery(IDbContextFactory<PortalDbContext> dbFactory)
 {
     public const int MaxPageSize = 500;
 
     /// <summary>Newest first; <paramref name="before"/> is the cursor (an entry id) from the previous page.</summary>
-    public static async Task<AuditPage> PageAsync(PortalDbContext db, AuditFilter filter, long? before, int limit, CancellationToken cancellationToken)
+    public async Task<AuditPage> PageAsync(AuditFilter filter, long? before, int limit, CancellationToken cancellationToken)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var query = filter.Apply(db.AuditEntries.AsNoTracking());
         var total = await query.LongCountAsync(cancellationToken);
         if (before is { } cursor) query = query.Where(e => e.Id < cursor);
         var rows = await query.OrderByDescending(e => e.Id).Take(limit + 1).ToListAsync(cancellationToken);
         var next = rows.Count > limit ? rows[limit - 1].Id.ToString() : null;
         return new AuditPage(rows.Take(limit).Select(AuditEntryView.From).ToList(), total, next);
+    }
+
+    /// <summary>Every entry the filter keeps, oldest first, streamed rather than loaded: an export may hold the whole trail.</summary>
+    public async IAsyncEnumerable<AuditEntryView> ExportAsync(AuditFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await foreach (var entry in filter.Apply(db.AuditEntries.AsNoTracking()).OrderBy(e => e.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
+            yield return AuditEntryView.From(entry);
+    }
+
+    /// <inheritdoc cref="AuditVerifier.VerifyAsync"/>
+    public async Task<ChainVerification> VerifyAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await AuditVerifier.VerifyAsync(db, cancellationToken);
     }
 }

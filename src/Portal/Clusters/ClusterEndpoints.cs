@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 using Portal.Api;
 using Portal.Data;
 using Portal.Deployments;
@@ -51,11 +50,11 @@ public static class ClusterEndpoints
     }
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateClusterRequest request, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken) =>
-        Enqueued(await commands.CreateAsync(await http.CallerAsync(), request, cancellationToken));
+        CreateClusterRequest request, Caller caller, ClusterCommands commands, CancellationToken cancellationToken) =>
+        Enqueued(await commands.CreateAsync(caller, request, cancellationToken));
 
     private static async Task<Results<Ok<ClusterListView>, ValidationProblem>> ListAsync(
-        PortalDbContext db, HttpRequest http,
+        ClusterReads reads, Caller caller, HttpRequest http,
         [FromQuery, Description("Only clusters in this status (requested, provisioning, ready, degraded, failed, destroying, destroyed); all but destroyed when omitted.")] string? status,
         [FromQuery, Description("Only clusters of this team.")] string? team,
         [FromQuery, Description("Only clusters whose name contains this text.")] string? q,
@@ -68,69 +67,62 @@ public static class ClusterEndpoints
             return ApiResults.Invalid("status", $"'status' is one of: {ApiQuery.Names<ClusterStatus>()}.");
         if (q is { Length: > 64 }) return ApiResults.Invalid("q", "'q' is at most 64 characters.");
 
-        var query = db.Clusters.AsNoTracking().VisibleTo(await http.HttpContext.CallerAsync());
-        query = wanted is { } s ? query.Where(c => c.Status == s) : query.Where(c => c.Status != ClusterStatus.Destroyed);
-        if (!string.IsNullOrWhiteSpace(team)) query = query.Where(c => c.Team == team);
-        if (!string.IsNullOrWhiteSpace(q)) query = query.Where(c => c.Name.Contains(q));
+        ClusterCursor? start = null;
         if (after is [var name, var ticks, var id])
         {
             if (!Pagination.TryReadTime(ticks, out var createdAt) || !Guid.TryParse(id, out var lastId))
                 return ApiResults.Invalid("cursor", "'cursor' is not a cursor of this list.");
-            query = query.Where(c => string.Compare(c.Name, name) > 0
-                || (c.Name == name && (c.CreatedAt > createdAt || (c.CreatedAt == createdAt && c.Id.CompareTo(lastId) > 0))));
+            start = new ClusterCursor(name, createdAt, lastId);
         }
-        var rows = await query.OrderBy(c => c.Name).ThenBy(c => c.CreatedAt).ThenBy(c => c.Id).Take(take + 1).ToListAsync(cancellationToken);
-        var page = rows.Take(take).ToList();
-        var next = Pagination.NextLink(http, page, take, rows.Count > take, c => Pagination.Encode(c.Name, c.CreatedAt.UtcTicks.ToString(), c.Id.ToString()));
-        return TypedResults.Ok(new ClusterListView(page.Select(ClusterView.From).ToList(), next));
+        var page = await reads.ListAsync(caller, new ClusterFilter(wanted, team, q), start, take, cancellationToken);
+        var next = Pagination.NextLink(http, page.Items, take, page.HasMore, c => Pagination.Encode(c.Name, c.CreatedAt.UtcTicks.ToString(), c.Id.ToString()));
+        return TypedResults.Ok(new ClusterListView(page.Items.Select(ClusterView.From).ToList(), next));
     }
 
-    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetAsync(string name, PortalDbContext db, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetAsync(string name, ClusterReads reads, Caller caller, HttpResponse response, CancellationToken cancellationToken)
     {
-        if (await ClusterQueries.FindAsync(db, await response.HttpContext.CallerAsync(), name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
+        if (await reads.FindAsync(caller, name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
         response.Headers.ETag = ClusterETag.Of(cluster);
         return TypedResults.Ok(ClusterView.From(cluster));
     }
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         string name, UpdateClusterRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
-        PortalDbContext db, ClusterCommands commands, HttpResponse response, CancellationToken cancellationToken)
+        ClusterReads reads, Caller caller, ClusterCommands commands, HttpResponse response, CancellationToken cancellationToken)
     {
-        var caller = await response.HttpContext.CallerAsync();
-        if (await CheckPreconditionAsync(db, caller, name, ifMatch, cancellationToken) is { } failed) return failed;
+        if (await CheckPreconditionAsync(reads, caller, name, ifMatch, cancellationToken) is { } failed) return failed;
         var result = Enqueued(await commands.UpdateAsync(caller, name, request, cancellationToken));
-        await SetETagAsync(db, caller, name, response, cancellationToken);
+        await SetETagAsync(reads, caller, name, response, cancellationToken);
         return result;
     }
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> DestroyAsync(
-        string name, [FromHeader(Name = "If-Match")] string? ifMatch, HttpContext http, PortalDbContext db, ClusterCommands commands, CancellationToken cancellationToken)
+        string name, [FromHeader(Name = "If-Match")] string? ifMatch, Caller caller, ClusterReads reads, ClusterCommands commands, CancellationToken cancellationToken)
     {
-        var caller = await http.CallerAsync();
-        if (await CheckPreconditionAsync(db, caller, name, ifMatch, cancellationToken) is { } failed) return failed;
+        if (await CheckPreconditionAsync(reads, caller, name, ifMatch, cancellationToken) is { } failed) return failed;
         return Enqueued(await commands.DestroyAsync(caller, name, cancellationToken));
     }
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> PreviewAsync(
-        string name, [FromBody] UpdateClusterRequest? request, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken) =>
-        Enqueued(await commands.PreviewAsync(await http.CallerAsync(), name, request, cancellationToken));
+        string name, [FromBody] UpdateClusterRequest? request, Caller caller, ClusterCommands commands, CancellationToken cancellationToken) =>
+        Enqueued(await commands.PreviewAsync(caller, name, request, cancellationToken));
 
     private static async Task<Results<Ok<OperationListView>, ValidationProblem, ProblemHttpResult>> OperationsAsync(
-        string name, PortalDbContext db, HttpRequest http,
+        string name, PortalDbContext db, ClusterReads reads, Caller caller, HttpRequest http,
         [FromQuery, Description("Only operations in this state (queued, running, succeeded, failed, cancelling, cancelled).")] string? status,
         [FromQuery, Description("Only operations of this kind (create, update, preview, refresh, destroy, zone-outage, zone-restore).")] string? kind,
         [FromQuery, Description("Page size, 1 to 200; 50 when omitted.")] int? limit,
         [FromQuery, Description("The cursor from the previous page's 'next' link.")] string? cursor,
         CancellationToken cancellationToken)
     {
-        if (await ClusterQueries.FindAsync(db, await http.HttpContext.CallerAsync(), name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
+        if (await reads.FindAsync(caller, name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
         return await OperationLists.PageAsync(db, http, db.Operations.Where(o => o.ClusterId == cluster.Id),
             new OperationFilter(status, kind, null, null, limit, cursor), cancellationToken);
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ProgramAsync(string name, HttpContext http, PortalDbContext db, CancellationToken cancellationToken)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ProgramAsync(string name, HttpContext http, ClusterReads reads, Caller caller, CancellationToken cancellationToken)
     {
-        if (await ClusterQueries.FindAsync(db, await http.CallerAsync(), name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
+        if (await reads.FindAsync(caller, name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
         http.Response.Headers.ContentDisposition = $"inline; filename=\"Pulumi.{cluster.Name}.yaml\"";
         return TypedResults.Text(ClusterProgram.Of(cluster).Yaml, "application/yaml");
     }
@@ -138,18 +130,18 @@ public static class ClusterEndpoints
     private const string PemMediaType = "application/x-pem-file";
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> CaCertificateAsync(
-        string name, HttpContext http, ClusterSecretsCommands secrets, CancellationToken cancellationToken)
+        string name, HttpContext http, Caller caller, ClusterSecretsCommands secrets, CancellationToken cancellationToken)
     {
-        if (await secrets.CaCertificateAsync(await http.CallerAsync(), name, cancellationToken) is not { } ca) return ApiResults.NotFound($"No cluster named '{name}'.");
+        if (await secrets.CaCertificateAsync(caller, name, cancellationToken) is not { } ca) return ApiResults.NotFound($"No cluster named '{name}'.");
         // Cluster names are DNS-style slugs, so the file name needs no quoting.
         http.Response.Headers.ContentDisposition = $"attachment; filename={ClusterSecretsCommands.CaFileName(ca.Cluster)}";
         return TypedResults.Text(ca.Pem, PemMediaType);
     }
 
     private static async Task<Results<Ok<ManagementTokenView>, ProblemHttpResult>> RevealManagementTokenAsync(
-        string name, HttpContext http, ClusterSecretsCommands secrets, CancellationToken cancellationToken)
+        string name, HttpContext http, Caller caller, ClusterSecretsCommands secrets, CancellationToken cancellationToken)
     {
-        var result = await secrets.RevealManagementTokenAsync(await http.CallerAsync(), name, cancellationToken);
+        var result = await secrets.RevealManagementTokenAsync(caller, name, cancellationToken);
         // A root credential must not linger in a browser's or a proxy's cache, whatever the outcome.
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";
@@ -167,19 +159,19 @@ public static class ClusterEndpoints
     /// Checked just before the command rather than inside its transaction: the row changes only when an operation
     /// finishes, and while one is active the one-active-operation index refuses the command with 409 anyway.
     /// </summary>
-    private static async Task<ProblemHttpResult?> CheckPreconditionAsync(PortalDbContext db, Caller caller, string name, string? ifMatch, CancellationToken cancellationToken)
+    private static async Task<ProblemHttpResult?> CheckPreconditionAsync(ClusterReads reads, Caller caller, string name, string? ifMatch, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(ifMatch)) return null;
-        var cluster = await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
+        var cluster = await reads.FindAsync(caller, name, cancellationToken);
         if (cluster is null || cluster.Status == ClusterStatus.Destroyed) return ApiResults.NotFound($"No cluster named '{name}'.");
         return ClusterETag.Matches(ifMatch, cluster)
             ? null
             : ApiResults.PreconditionFailed($"Cluster '{name}' changed since you read it: its ETag is now {ClusterETag.Of(cluster)}. Read it again and retry.");
     }
 
-    private static async Task SetETagAsync(PortalDbContext db, Caller caller, string name, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task SetETagAsync(ClusterReads reads, Caller caller, string name, HttpResponse response, CancellationToken cancellationToken)
     {
-        if (await ClusterQueries.FindAsync(db, caller, name, cancellationToken) is { } cluster) response.Headers.ETag = ClusterETag.Of(cluster);
+        if (await reads.FindAsync(caller, name, cancellationToken) is { } cluster) response.Headers.ETag = ClusterETag.Of(cluster);
     }
 
     internal static Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult> Enqueued(CommandResult<ClusterOperationView> result) =>

@@ -7,6 +7,7 @@ public static class ClusterExtensions
         builder.Services.AddSingleton<ClusterSecretStore>();
         builder.Services.AddSingleton<ClusterRequestValidator>();
         builder.Services.AddSingleton<ClusterCommands>();
+        builder.Services.AddSingleton<ClusterReads>();
         builder.Services.AddSingleton<ClusterSecretsCommands>();
         builder.Services.AddHostedService<ClusterExpiry>();
         return builder;

@@ -31,7 +31,7 @@ public static class OperationEndpoints
     }
 
     private static async Task<Results<Ok<OperationListView>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        PortalDbContext db, HttpRequest http,
+        PortalDbContext db, HttpRequest http, Caller caller,
         [FromQuery, Description("Only operations in this state (queued, running, succeeded, failed, cancelling, cancelled).")] string? status,
         [FromQuery, Description("Only operations of this kind (create, update, preview, refresh, destroy, zone-outage, zone-restore).")] string? kind,
         [FromQuery, Description("Only operations of clusters of this team.")] string? team,
@@ -40,28 +40,26 @@ public static class OperationEndpoints
         [FromQuery, Description("The cursor from the previous page's 'next' link.")] string? cursor,
         CancellationToken cancellationToken)
     {
-        var caller = await http.HttpContext.CallerAsync();
         var teams = caller.Teams.ToArray();
         var visible = caller.IsAdmin ? db.Operations : db.Operations.Where(o => teams.Contains(o.Cluster.Team));
         return await OperationLists.PageAsync(db, http, visible, new OperationFilter(status, kind, team, q, limit, cursor), cancellationToken);
     }
 
-    private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetAsync(Guid id, HttpContext http, PortalDbContext db, CancellationToken cancellationToken) =>
-        await FindVisibleAsync(id, http, db, cancellationToken) is { } operation
+    private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetAsync(Guid id, Caller caller, PortalDbContext db, CancellationToken cancellationToken) =>
+        await FindVisibleAsync(id, caller, db, cancellationToken) is { } operation
             ? TypedResults.Ok(OperationView.From(operation, operation.Cluster.Name))
             : ApiResults.NotFound($"No operation {id}.");
 
     /// <summary>The operation if the caller may see its cluster; others are told it does not exist.</summary>
-    private static async Task<Operation?> FindVisibleAsync(Guid id, HttpContext http, PortalDbContext db, CancellationToken cancellationToken)
+    private static async Task<Operation?> FindVisibleAsync(Guid id, Caller caller, PortalDbContext db, CancellationToken cancellationToken)
     {
-        var caller = await http.CallerAsync();
         var operation = await db.Operations.AsNoTracking().Include(o => o.Cluster).SingleOrDefaultAsync(o => o.Id == id, cancellationToken);
         return operation is not null && caller.CanSee(operation.Cluster.Team) ? operation : null;
     }
 
-    private static async Task<Results<Accepted<OperationView>, ProblemHttpResult>> CancelAsync(Guid id, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<OperationView>, ProblemHttpResult>> CancelAsync(Guid id, Caller caller, ClusterCommands commands, CancellationToken cancellationToken)
     {
-        var result = await commands.CancelAsync(await http.CallerAsync(), id, cancellationToken);
+        var result = await commands.CancelAsync(caller, id, cancellationToken);
         return result.Status switch
         {
             CommandStatus.Ok => TypedResults.Accepted($"/api/v1/operations/{id}", result.Value),
@@ -71,14 +69,14 @@ public static class OperationEndpoints
     }
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> RetryAsync(
-        Guid id, HttpContext http, ClusterCommands commands, CancellationToken cancellationToken) =>
-        ClusterEndpoints.Enqueued(await commands.RetryAsync(await http.CallerAsync(), id, cancellationToken));
+        Guid id, Caller caller, ClusterCommands commands, CancellationToken cancellationToken) =>
+        ClusterEndpoints.Enqueued(await commands.RetryAsync(caller, id, cancellationToken));
 
     private static async Task<Results<Ok<EventPage>, OperationEventStream, ProblemHttpResult, ValidationProblem>> EventsAsync(
-        Guid id, HttpContext http, PortalDbContext db, OperationEventFeed feed, IHostApplicationLifetime lifetime,
+        Guid id, HttpContext http, Caller caller, PortalDbContext db, OperationEventFeed feed, IHostApplicationLifetime lifetime,
         [FromQuery] int? after, [FromQuery] int? limit, CancellationToken cancellationToken)
     {
-        if (await FindVisibleAsync(id, http, db, cancellationToken) is null) return ApiResults.NotFound($"No operation {id}.");
+        if (await FindVisibleAsync(id, caller, db, cancellationToken) is null) return ApiResults.NotFound($"No operation {id}.");
         var cursor = after ?? 0;
         // A reconnecting EventSource sends the id of the last event it got; resume after it, or after ?after=, whichever is later.
         if (http.Request.Headers["Last-Event-ID"] is [{ Length: > 0 } lastEventId, ..])

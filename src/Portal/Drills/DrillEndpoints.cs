@@ -24,10 +24,10 @@ public static class DrillEndpoints
     }
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> StartAsync(
-        string name, ZoneOutageRequest request, HttpContext http, ZoneOutageDrills drills, CancellationToken cancellationToken) =>
-        ClusterEndpoints.Enqueued(await drills.StartAsync(await http.CallerAsync(), name, request, cancellationToken));
+        string name, ZoneOutageRequest request, Caller caller, ZoneOutageDrills drills, CancellationToken cancellationToken) =>
+        ClusterEndpoints.Enqueued(await drills.StartAsync(caller, name, request, cancellationToken));
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> RestoreAsync(
-        string name, HttpContext http, ZoneOutageDrills drills, CancellationToken cancellationToken) =>
-        ClusterEndpoints.Enqueued(await drills.RestoreAsync(await http.CallerAsync(), name, cancellationToken));
+        string name, Caller caller, ZoneOutageDrills drills, CancellationToken cancellationToken) =>
+        ClusterEndpoints.Enqueued(await drills.RestoreAsync(caller, name, cancellationToken));
 }

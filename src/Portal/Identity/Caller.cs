@@ -18,7 +18,11 @@ public sealed record ClientInfo(string? Ip, string? UserAgent)
 /// </summary>
 public sealed record Caller(
     string UserId, string Name, bool IsAdmin, IReadOnlySet<string> Teams, IReadOnlySet<string> Scopes, Guid? TokenId, ClientInfo Client)
+    : IBindableFromHttpContext<Caller>
 {
+    /// <summary>Binds a handler's <see cref="Caller"/> parameter: the caller of the request, resolved once per request.</summary>
+    public static async ValueTask<Caller?> BindAsync(HttpContext context, System.Reflection.ParameterInfo parameter) => await context.CallerAsync();
+
     public bool CanSee(string team) => IsAdmin || Teams.Contains(team);
 
     public bool Has(string scope) => Scopes.Contains(scope);
@@ -85,18 +89,5 @@ public static class CallerExtensions
             ?? throw new InvalidOperationException("An endpoint that needs a caller was reached without authentication.");
         http.Items[typeof(Caller)] = caller;
         return caller;
-    }
-
-    /// <summary>
-    /// The caller behind a page, from the circuit's authentication state, with teams and role as the database has
-    /// them now (the circuit's claims are those of sign-in). Commands check again when they act.
-    /// </summary>
-    public static async Task<Caller?> CallerAsync(this Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState> state, ClientInfo client, IDbContextFactory<PortalDbContext> dbFactory)
-    {
-        var principal = (await state).User;
-        await using var db = await dbFactory.CreateDbContextAsync();
-        return await Caller.FromAsync(principal, client, db, CancellationToken.None) is { } caller
-            ? await caller.NowAsync(db, CancellationToken.None)
-            : null;
     }
 }

@@ -12,32 +12,32 @@ public static class IdentityEndpoints
         var teams = api.MapGroup("/teams").WithTags("Teams").RequireAuthorization(Policies.Admin);
         teams.MapGet("/", async (TeamAdministration admin, CancellationToken ct) => TypedResults.Ok(new TeamListView(await admin.ListAsync(ct))))
             .WithName("ListTeams").WithSummary("List teams and their members (admins)");
-        teams.MapPost("/", async Task<Results<Created<TeamView>, ValidationProblem, ProblemHttpResult>> (CreateTeamRequest request, HttpContext http, TeamAdministration admin, CancellationToken ct) =>
-            Answer(await admin.CreateAsync(await http.CallerAsync(), request, ct), team => TypedResults.Created($"/api/v1/teams/{team.Name}", team)))
+        teams.MapPost("/", async Task<Results<Created<TeamView>, ValidationProblem, ProblemHttpResult>> (CreateTeamRequest request, Caller caller, TeamAdministration admin, CancellationToken ct) =>
+            Answer(await admin.CreateAsync(caller, request, ct), team => TypedResults.Created($"/api/v1/teams/{team.Name}", team)))
             .WithName("CreateTeam").WithSummary("Create a team (admins)");
-        teams.MapPost("/{name}/members", async Task<Results<Ok<TeamView>, ValidationProblem, ProblemHttpResult>> (string name, TeamMemberRequest request, HttpContext http, TeamAdministration admin, CancellationToken ct) =>
-            Answer(await admin.AddMemberAsync(await http.CallerAsync(), name, request, ct), TypedResults.Ok))
+        teams.MapPost("/{name}/members", async Task<Results<Ok<TeamView>, ValidationProblem, ProblemHttpResult>> (string name, TeamMemberRequest request, Caller caller, TeamAdministration admin, CancellationToken ct) =>
+            Answer(await admin.AddMemberAsync(caller, name, request, ct), TypedResults.Ok))
             .WithName("AddTeamMember").WithSummary("Add a member to a team, or change their role (admins)");
-        teams.MapDelete("/{name}/members", async Task<Results<Ok<TeamView>, ValidationProblem, ProblemHttpResult>> (string name, [FromQuery] string email, HttpContext http, TeamAdministration admin, CancellationToken ct) =>
-            Answer(await admin.RemoveMemberAsync(await http.CallerAsync(), name, email, ct), TypedResults.Ok))
+        teams.MapDelete("/{name}/members", async Task<Results<Ok<TeamView>, ValidationProblem, ProblemHttpResult>> (string name, [FromQuery] string email, Caller caller, TeamAdministration admin, CancellationToken ct) =>
+            Answer(await admin.RemoveMemberAsync(caller, name, email, ct), TypedResults.Ok))
             .WithName("RemoveTeamMember").WithSummary("Remove a member from a team (admins)");
 
         var users = api.MapGroup("/users").WithTags("Teams").RequireAuthorization(Policies.Admin);
-        users.MapPost("/", async Task<Results<Created<UserView>, ValidationProblem, ProblemHttpResult>> (CreateUserRequest request, HttpContext http, TeamAdministration admin, CancellationToken ct) =>
-            Answer(await admin.CreateUserAsync(await http.CallerAsync(), request, ct), user => TypedResults.Created($"/api/v1/users/{user.Email}", user)))
+        users.MapPost("/", async Task<Results<Created<UserView>, ValidationProblem, ProblemHttpResult>> (CreateUserRequest request, Caller caller, TeamAdministration admin, CancellationToken ct) =>
+            Answer(await admin.CreateUserAsync(caller, request, ct), user => TypedResults.Created($"/api/v1/users/{user.Email}", user)))
             .WithName("CreateUser").WithSummary("Create a local account (admins)");
 
         // Any signed-in person or token lists its owner's tokens; creating and revoking them with a token needs tokens:write.
         var tokens = api.MapGroup("/tokens").WithTags("Tokens").RequireAuthorization();
-        tokens.MapGet("/", async (HttpContext http, TokenAdministration admin, CancellationToken ct) =>
-            TypedResults.Ok(new TokenListView(await admin.ListAsync(await http.CallerAsync(), ct))))
+        tokens.MapGet("/", async (Caller caller, TokenAdministration admin, CancellationToken ct) =>
+            TypedResults.Ok(new TokenListView(await admin.ListAsync(caller, ct))))
             .WithName("ListTokens").WithSummary("List your personal access tokens");
-        tokens.MapPost("/", async Task<Results<Created<CreatedTokenView>, ValidationProblem, ProblemHttpResult>> (CreateTokenRequest request, HttpContext http, TokenAdministration admin, CancellationToken ct) =>
-            Answer(await admin.CreateAsync(await http.CallerAsync(), request, ct), token => TypedResults.Created($"/api/v1/tokens/{token.Details.Id}", token)))
+        tokens.MapPost("/", async Task<Results<Created<CreatedTokenView>, ValidationProblem, ProblemHttpResult>> (CreateTokenRequest request, Caller caller, TokenAdministration admin, CancellationToken ct) =>
+            Answer(await admin.CreateAsync(caller, request, ct), token => TypedResults.Created($"/api/v1/tokens/{token.Details.Id}", token)))
             .RequireAuthorization(Policies.TokensWrite)
             .WithName("CreateToken").WithSummary("Create a personal access token; the answer is the only time it is shown");
-        tokens.MapDelete("/{id:guid}", async Task<Results<Ok<TokenView>, ValidationProblem, ProblemHttpResult>> (Guid id, HttpContext http, TokenAdministration admin, CancellationToken ct) =>
-            Answer(await admin.RevokeAsync(await http.CallerAsync(), id, ct), TypedResults.Ok))
+        tokens.MapDelete("/{id:guid}", async Task<Results<Ok<TokenView>, ValidationProblem, ProblemHttpResult>> (Guid id, Caller caller, TokenAdministration admin, CancellationToken ct) =>
+            Answer(await admin.RevokeAsync(caller, id, ct), TypedResults.Ok))
             .RequireAuthorization(Policies.TokensWrite)
             .WithName("RevokeToken").WithSummary("Revoke one of your tokens, and every token created with it");
         return api;

@@ -86,6 +86,7 @@ public static class IdentityExtensions
         services.AddSingleton<SetupCode>();
         services.AddSingleton<TeamAdministration>();
         services.AddSingleton<TokenAdministration>();
+        services.AddSingleton<CircuitCallers>().AddScoped<FirstAdminSetup>();
         return builder;
     }
 

@@ -29,13 +29,13 @@ public static class ClusterHealthEndpoints
     }
 
     private static async Task<Results<Ok<ClusterHealthView>, ProblemHttpResult>> GetAsync(
-        string name, HttpContext http, ClusterHealthService health, CancellationToken cancellationToken) =>
-        await health.LatestAsync(await http.CallerAsync(), name, cancellationToken) is { } view
+        string name, Caller caller, ClusterHealthService health, CancellationToken cancellationToken) =>
+        await health.LatestAsync(caller, name, cancellationToken) is { } view
             ? TypedResults.Ok(view)
             : ApiResults.NotFound($"No cluster named '{name}'.");
 
     private static async Task<Results<Ok<HealthHistoryView>, ValidationProblem, ProblemHttpResult>> HistoryAsync(
-        string name, HttpRequest http, ClusterHealthService health,
+        string name, HttpRequest http, Caller caller, ClusterHealthService health,
         [FromQuery, Description("Page size, 1 to 200; 50 when omitted.")] int? limit,
         [FromQuery, Description("The cursor from the previous page's 'next' link.")] string? cursor,
         CancellationToken cancellationToken)
@@ -47,7 +47,7 @@ public static class ClusterHealthEndpoints
             if (!Pagination.TryReadTime(ticks, out var time)) return ApiResults.Invalid("cursor", "'cursor' is not a cursor of this list.");
             before = time;
         }
-        if (await health.HistoryAsync(await http.HttpContext.CallerAsync(), name, take + 1, before, cancellationToken) is not { } rows)
+        if (await health.HistoryAsync(caller, name, take + 1, before, cancellationToken) is not { } rows)
             return ApiResults.NotFound($"No cluster named '{name}'.");
         var page = rows.Take(take).ToList();
         var next = Pagination.NextLink(http, page, take, rows.Count > take, e => Pagination.Encode(e.CheckedAt.UtcTicks.ToString()));
@@ -55,9 +55,9 @@ public static class ClusterHealthEndpoints
     }
 
     private static async Task<Results<Ok<ClusterHealthView>, ProblemHttpResult>> CheckAsync(
-        string name, HttpContext http, ClusterHealthService health, CancellationToken cancellationToken)
+        string name, Caller caller, ClusterHealthService health, CancellationToken cancellationToken)
     {
-        var result = await health.CheckNowAsync(await http.CallerAsync(), name, cancellationToken);
+        var result = await health.CheckNowAsync(caller, name, cancellationToken);
         return result.Status switch
         {
             CommandStatus.Ok => TypedResults.Ok(result.Value),

@@ -40,15 +40,26 @@ public abstract class PortalComponentContext : BunitContext
         Render<MudPopoverProvider>();
     }
 
-    /// <summary>Pages resolve their caller from the authentication state, as in a real circuit; its claims are those of sign-in.</summary>
+    /// <summary>
+    /// Pages get their caller as a real circuit gives it (Routes resolves it once from the authentication state, whose
+    /// claims are those of sign-in): resolved when the first component renders.
+    /// </summary>
     private void SignInAs(string email)
     {
         using var db = App.CreateDbContext();
         var user = db.Users.Single(u => u.Email == email);
         var authorization = AddAuthorization();
         authorization.SetAuthorized(email);
-        if (Caller.IsAdminAsync(db, user.Id, CancellationToken.None).GetAwaiter().GetResult()) authorization.SetRoles(PortalClaims.AdminRole);
-        authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id));
+        var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, user.Id), new(ClaimTypes.Name, email) };
+        if (Caller.IsAdminAsync(db, user.Id, CancellationToken.None).GetAwaiter().GetResult())
+        {
+            authorization.SetRoles(PortalClaims.AdminRole);
+            claims.Add(new Claim(ClaimTypes.Role, PortalClaims.AdminRole));
+        }
+        authorization.SetClaims(claims[0]);
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, "bunit"));
+        Services.AddCascadingValue(_ => App.Services.GetRequiredService<CircuitCallers>()
+            .ResolveAsync(principal, new ClientInfo(null, null)).GetAwaiter().GetResult());
     }
 
     protected override async ValueTask DisposeAsyncCore()

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -116,8 +115,8 @@ public sealed class ActionTimeAuthorizationTests : IAsyncLifetime
         var user = await db.Users.SingleAsync(u => u.Email == email, Ct);
         var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, user.Id), new(ClaimTypes.Name, email) };
         if (admin) claims.Add(new Claim(ClaimTypes.Role, PortalClaims.AdminRole));
-        var state = Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity(claims, "Identity.Application"))));
-        return (await state.CallerAsync(new ClientInfo("127.0.0.1", "test"), _app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>()))!;
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, "Identity.Application"));
+        return (await _app.Services.GetRequiredService<CircuitCallers>().ResolveAsync(principal, new ClientInfo("127.0.0.1", "test"), Ct))!;
     }
 
     /// <summary>Everything a refused command could have changed.</summary>

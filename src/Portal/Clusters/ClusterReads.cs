@@ -1,0 +1,69 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Data;
+using Portal.Identity;
+
+namespace Portal.Clusters;
+
+/// <summary>What a cluster list shows: all but destroyed clusters unless a status is asked for.</summary>
+public sealed record ClusterFilter(ClusterStatus? Status = null, string? Team = null, string? NameContains = null);
+
+/// <summary>Where a page of the list starts: after the cluster with this sort key.</summary>
+public sealed record ClusterCursor(string Name, DateTimeOffset CreatedAt, Guid Id);
+
+/// <summary>A page of clusters in list order; <see cref="HasMore"/> when another page follows.</summary>
+public sealed record ClusterPage(IReadOnlyList<Cluster> Items, bool HasMore);
+
+/// <summary>A cluster with its newest operations, as its page shows them.</summary>
+public sealed record ClusterDetails(Cluster Cluster, IReadOnlyList<Operation> Operations);
+
+/// <summary>
+/// The reads of clusters, shared by the API and the pages so that both list and find the same way. Every read is
+/// limited to what the caller may see; for a person, the caller passed in says whose teams (the API resolves it per
+/// request, a page refreshes it when it reloads).
+/// </summary>
+public sealed class ClusterReads(IDbContextFactory<PortalDbContext> dbFactory)
+{
+    /// <summary>The caller's clusters by name (then creation, then id), after <paramref name="after"/>; all of them without a <paramref name="limit"/>.</summary>
+    public async Task<ClusterPage> ListAsync(Caller caller, ClusterFilter filter, ClusterCursor? after, int? limit, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.Clusters.AsNoTracking().VisibleTo(caller);
+        query = filter.Status is { } status ? query.Where(c => c.Status == status) : query.Where(c => c.Status != ClusterStatus.Destroyed);
+        if (!string.IsNullOrWhiteSpace(filter.Team)) query = query.Where(c => c.Team == filter.Team);
+        if (!string.IsNullOrWhiteSpace(filter.NameContains)) query = query.Where(c => c.Name.Contains(filter.NameContains));
+        if (after is { } a)
+            query = query.Where(c => string.Compare(c.Name, a.Name) > 0
+                || (c.Name == a.Name && (c.CreatedAt > a.CreatedAt || (c.CreatedAt == a.CreatedAt && c.Id.CompareTo(a.Id) > 0))));
+        var ordered = query.OrderBy(c => c.Name).ThenBy(c => c.CreatedAt).ThenBy(c => c.Id);
+        if (limit is not { } take) return new ClusterPage(await ordered.ToListAsync(cancellationToken), false);
+        var rows = await ordered.Take(take + 1).ToListAsync(cancellationToken);
+        return new ClusterPage(rows.Take(take).ToList(), rows.Count > take);
+    }
+
+    /// <summary>The teams that have clusters the caller may see, destroyed ones included, by name.</summary>
+    public async Task<List<string>> TeamsAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Clusters.VisibleTo(caller).Select(c => c.Team).Distinct().OrderBy(t => t).ToListAsync(cancellationToken);
+    }
+
+    /// <inheritdoc cref="ClusterQueries.FindAsync"/>
+    public async Task<Cluster?> FindAsync(Caller caller, string name, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
+    }
+
+    /// <summary>The cluster <see cref="FindAsync"/> finds, with its <paramref name="operations"/> newest operations; null for "not there" and "not yours" alike.</summary>
+    public async Task<ClusterDetails?> DetailsAsync(Caller caller, string name, int operations, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var named = db.Clusters.AsNoTracking().Named(caller, name);
+        var recent = await db.Operations.AsNoTracking()
+            .Where(o => o.ClusterId == named.Select(c => c.Id).FirstOrDefault())
+            .OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id).Take(operations).ToListAsync(cancellationToken);
+        // Read after its operations, so the status is never older than they are: an operation finishing
+        // between the reads would otherwise leave "provisioning" beside a create that has succeeded.
+        return await named.FirstOrDefaultAsync(cancellationToken) is { } cluster ? new ClusterDetails(cluster, recent) : null;
+    }
+}
