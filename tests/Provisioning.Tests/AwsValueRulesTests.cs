@@ -30,7 +30,7 @@ public class AwsValueRulesTests
         var spec = TestSpecs.Spec(LongestName, "ap-southeast-2", ["ap-southeast-2b", "ap-southeast-2c"], servers, clients,
             admin ? TestSpecs.AdminCidr : null) with { ConsulVersion = version };
 
-        var violations = AwsValueRules.Check(TopologyPlanBuilder.Build(spec));
+        var violations = PlanValueRules.Check(TopologyPlanBuilder.Build(spec));
 
         // Each line names the resource, the property, the value and the rule it breaks.
         Assert.True(violations.Count == 0, string.Join("\n", violations));
@@ -46,7 +46,7 @@ public class AwsValueRulesTests
             Resources = plan.Resources.Select(r => r with { Properties = Break(r.Properties) }).ToList(),
         };
 
-        var reported = AwsValueRules.Check(broken).Select(v => (v.Resource, v.Property)).ToHashSet();
+        var reported = PlanValueRules.Check(broken).Select(v => (v.Resource, v.Property)).ToHashSet();
 
         Assert.Contains((TopologyPlanBuilder.ServerSecurityGroup, "description"), reported);
         Assert.Contains((TopologyPlanBuilder.ServerSecurityGroup, "namePrefix"), reported);
@@ -109,7 +109,7 @@ public class AwsValueRulesTests
     [Fact]
     public void RoleNamePrefix_LongestClusterName_FitsIamsLimitWithPulumisSuffix()
     {
-        Assert.True(AwsValueRules.Prefix(AwsValueRules.IamRoleName).Allows(TopologyPlanBuilder.RoleNamePrefix(LongestName, Consul.ConsulRole.Server)));
+        Assert.True(AwsValueRules.Prefix(AwsValueRules.IamRoleName).Allows(ClusterNames.RoleNamePrefix(LongestName, ConsulRole.Server)));
         Assert.False(AwsValueRules.Prefix(AwsValueRules.IamRoleName).Allows(LongestName + "-server-"));
     }
 

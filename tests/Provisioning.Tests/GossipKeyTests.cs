@@ -1,5 +1,6 @@
 using Provisioning.Consul;
 using Provisioning.Tests.Support;
+using Provisioning.Security;
 
 namespace Provisioning.Tests;
 

@@ -27,4 +27,14 @@ public static class ClusterNames
         BootLogGroup => $"/consul/{spec.Name}/boot",
         _ => throw new ArgumentOutOfRangeException(nameof(logGroup), logGroup, "Not a log group of the plan."),
     };
+
+    /// <summary>
+    /// IAM allows a prefix of at most 38 characters (64 minus the 26 Pulumi appends); with a name of at
+    /// most 32 characters, the role is abbreviated.
+    /// </summary>
+    public static string RoleNamePrefix(string cluster, ConsulRole role) => $"{cluster}-{(role == ConsulRole.Server ? "srv" : "cli")}-";
+
+    public static string SecurityGroupNamePrefix(string cluster, ConsulRole role) => $"{cluster}-{role.Key()}-";
+
+    public static string KeyAliasName(string cluster) => $"alias/consul-{cluster}";
 }

@@ -53,7 +53,7 @@ public static partial class ClusterSpecValidator
         else if (name.Length is < 3 or > 32) Error("name", "The name must be 3 to 32 characters long.");
         else if (!DnsLabel().IsMatch(name))
             Error("name", "Use lower-case letters, digits and hyphens; start with a letter and end with a letter or digit.");
-        else if (Topology.AwsNames.Problems(name).FirstOrDefault() is { } awsProblem)
+        else if (AwsNames.Problems(name).FirstOrDefault() is { } awsProblem)
             Error("name", awsProblem);
         else if (existing.Any(c => c.Name == name)) Add(conflicts, "name", $"A cluster named '{name}' already exists.");
 

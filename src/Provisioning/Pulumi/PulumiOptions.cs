@@ -46,7 +46,7 @@ public sealed class PulumiOptions
     public Dictionary<string, string> Environment { get; set; } = [];
 
     /// <summary><c>Provisioning:Pulumi:Ssm</c>: the Consul health check through Systems Manager Run Command.</summary>
-    public Health.SsmProbeOptions Ssm { get; set; } = new();
+    public SsmProbeOptions Ssm { get; set; } = new();
 
     /// <summary>What is wrong with these settings, or nothing.</summary>
     public IEnumerable<string> Problems()

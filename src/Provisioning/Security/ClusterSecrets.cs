@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Provisioning.Consul;
 
 namespace Provisioning.Security;
 
@@ -30,7 +29,7 @@ public sealed record ClusterSecrets(
     {
         var (certificate, key) = CreateCertificateAuthority(clusterName, now);
         return new ClusterSecrets(
-            gossipKey ?? Consul.GossipKey.Generate(), certificate, key,
+            gossipKey ?? Security.GossipKey.Generate(), certificate, key,
             Token(), Token(), Token(), Token(), Token());
     }
 

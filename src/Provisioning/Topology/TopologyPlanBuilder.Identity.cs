@@ -14,7 +14,7 @@ public static partial class TopologyPlanBuilder
     {
         add(Role(role), "aws:iam/role:Role", new()
         {
-            ["namePrefix"] = RoleNamePrefix(spec.Name, role),
+            ["namePrefix"] = ClusterNames.RoleNamePrefix(spec.Name, role),
             ["description"] = $"Consul {role.Key()}s of cluster {spec.Name}",
             ["assumeRolePolicy"] = new ToJson(new Dictionary<string, object?>
             {

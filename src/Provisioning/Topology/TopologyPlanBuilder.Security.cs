@@ -11,7 +11,7 @@ public static partial class TopologyPlanBuilder
         foreach (var (name, role) in new[] { (ServerSecurityGroup, ConsulRole.Server), (ClientSecurityGroup, ConsulRole.Client) })
             add(name, "aws:ec2/securityGroup:SecurityGroup", new()
             {
-                ["namePrefix"] = SecurityGroupNamePrefix(spec.Name, role),
+                ["namePrefix"] = ClusterNames.SecurityGroupNamePrefix(spec.Name, role),
                 ["description"] = $"Consul {role.Key()}s of cluster {spec.Name}",
                 ["vpcId"] = new ResourceOutput(Vpc, "id"),
                 ["tags"] = Tags(spec, $"{spec.Name}-{role.Key()}"),
@@ -51,7 +51,7 @@ public static partial class TopologyPlanBuilder
         }, []);
         add(ClusterKeyAlias, "aws:kms/alias:Alias", new()
         {
-            ["name"] = KeyAliasName(spec.Name),
+            ["name"] = ClusterNames.KeyAliasName(spec.Name),
             ["targetKeyId"] = new ResourceOutput(ClusterKey, "keyId"),
         }, []);
         foreach (var parameter in ClusterParameters.All)

@@ -50,15 +50,6 @@ public static partial class TopologyPlanBuilder
     public static string SessionManagerAttachment(ConsulRole role) => $"{role.Key()}SessionManager";
     public static string InstanceProfile(ConsulRole role) => $"{role.Key()}InstanceProfile";
 
-    /// <summary>
-    /// IAM allows a prefix of at most 38 characters (64 minus the 26 Pulumi appends); with a name of at
-    /// most 32 characters, the role is abbreviated.
-    /// </summary>
-    public static string RoleNamePrefix(string cluster, ConsulRole role) => $"{cluster}-{(role == ConsulRole.Server ? "srv" : "cli")}-";
-
-    public static string SecurityGroupNamePrefix(string cluster, ConsulRole role) => $"{cluster}-{role.Key()}-";
-
-    public static string KeyAliasName(string cluster) => $"alias/consul-{cluster}";
 
     /// <summary>
     /// Graviton families carry a 'g' among the attribute letters after the generation

@@ -3,6 +3,7 @@ using Provisioning.Engines;
 using Provisioning.Security;
 using Provisioning.Tests.Support;
 using Provisioning.Topology;
+using Provisioning.Clusters;
 
 namespace Provisioning.Tests.Engines;
 

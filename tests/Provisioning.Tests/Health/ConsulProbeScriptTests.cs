@@ -10,6 +10,7 @@ using Provisioning.Health;
 using Provisioning.Tests.Support;
 using Provisioning.Topology;
 using TestSupport;
+using Provisioning.Pulumi;
 
 namespace Provisioning.Tests.Health;
 

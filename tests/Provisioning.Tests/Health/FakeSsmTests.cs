@@ -9,6 +9,7 @@ using Provisioning.Clusters;
 using Provisioning.Health;
 using Provisioning.Tests.Support;
 using Provisioning.Topology;
+using Provisioning.Pulumi;
 
 namespace Provisioning.Tests.Health;
 

@@ -4,6 +4,7 @@ using Provisioning.Consul;
 using Provisioning.Health;
 using Provisioning.Tests.Support;
 using Provisioning.Topology;
+using Provisioning.Pulumi;
 
 namespace Provisioning.Tests.Health;
 

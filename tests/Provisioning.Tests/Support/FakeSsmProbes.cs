@@ -1,5 +1,6 @@
 using Amazon.Runtime;
 using Provisioning.Health;
+using Provisioning.Pulumi;
 
 namespace Provisioning.Tests.Support;
 

@@ -86,9 +86,9 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         if (FakeSsm is { } ssm)
             // The health check signs its requests like the real SDK does, with credentials the stand-in accepts.
-            builder.ConfigureTestServices(services => services.AddSingleton(sp => new Provisioning.Health.SsmConsulProbe(
+            builder.ConfigureTestServices(services => services.AddSingleton(sp => new Provisioning.Pulumi.SsmConsulProbe(
                 sp.GetRequiredService<Provisioning.Pulumi.PulumiOptions>().Ssm, awsProfile: null, sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<Provisioning.Health.SsmConsulProbe>>(), FakeSsmCredentials)));
+                sp.GetRequiredService<ILogger<Provisioning.Pulumi.SsmConsulProbe>>(), FakeSsmCredentials)));
     }
 
     /// <summary>The Systems Manager stand-in the Pulumi engine's Consul health check asks, once <see cref="UseFakePulumi"/> started it.</summary>

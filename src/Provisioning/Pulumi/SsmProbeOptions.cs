@@ -1,4 +1,4 @@
-namespace Provisioning.Health;
+namespace Provisioning.Pulumi;
 
 /// <summary>Bound from <c>Provisioning:Pulumi:Ssm</c>: how the Pulumi engine asks Consul through Systems Manager Run Command.</summary>
 public sealed class SsmProbeOptions

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Provisioning.Topology;
+namespace Provisioning.Clusters;
 
 /// <summary>One of AWS's own rules for a value; the provider schema does not carry them.</summary>
 /// <param name="Name">What the rule is about, e.g. "security group rule description".</param>
@@ -8,12 +8,6 @@ namespace Provisioning.Topology;
 public sealed record AwsValueRule(string Name, string Description, Func<string, bool> Allows)
 {
     public override string ToString() => $"{Name}: {Description}";
-}
-
-/// <summary>A value of the plan that AWS would refuse.</summary>
-public sealed record AwsRuleViolation(string Resource, string Property, string Value, AwsValueRule Rule)
-{
-    public override string ToString() => $"{Resource}.{Property} = '{Value}' breaks the {Rule}";
 }
 
 /// <summary>
@@ -61,69 +55,6 @@ public static partial class AwsValueRules
         $"{rule.Description}, with {NamePrefixSuffixLength} characters appended",
         v => rule.Allows(v + new string('0', NamePrefixSuffixLength)));
 
-    /// <summary>The rule for each literal string property, by resource type and property path.</summary>
-    private static readonly Dictionary<(string TypeName, string Property), AwsValueRule> PropertyRules = new()
-    {
-        [("SecurityGroup", "description")] = SecurityGroupDescription,
-        [("SecurityGroup", "name")] = SecurityGroupName,
-        [("SecurityGroup", "namePrefix")] = Prefix(SecurityGroupName),
-        [("SecurityGroupIngressRule", "description")] = SecurityGroupDescription,
-        [("SecurityGroupEgressRule", "description")] = SecurityGroupDescription,
-        [("Role", "name")] = IamRoleName,
-        [("Role", "namePrefix")] = Prefix(IamRoleName),
-        [("InstanceProfile", "name")] = IamName128,
-        [("InstanceProfile", "namePrefix")] = Prefix(IamName128),
-        [("RolePolicy", "name")] = IamName128,
-        [("RolePolicy", "namePrefix")] = Prefix(IamName128),
-        [("Policy", "name")] = IamName128,
-        [("Policy", "namePrefix")] = Prefix(IamName128),
-        [("LaunchTemplate", "name")] = LaunchTemplateName,
-        [("LaunchTemplate", "namePrefix")] = Prefix(LaunchTemplateName),
-        [("LogGroup", "name")] = LogGroupName,
-        [("Parameter", "name")] = ParameterName,
-        [("Bucket", "bucket")] = BucketName,
-        [("Alias", "name")] = KmsAlias,
-        [("Group", "name")] = AutoScalingGroupName,
-        [("Group", "initialLifecycleHooks[].name")] = LifecycleHookName,
-        [("LifecycleHook", "name")] = LifecycleHookName,
-    };
-
-    /// <summary>Every literal value of the plan that AWS would refuse, naming the resource, the property and the rule.</summary>
-    public static IReadOnlyList<AwsRuleViolation> Check(TopologyPlan plan)
-    {
-        var violations = new List<AwsRuleViolation>();
-        foreach (var resource in plan.Resources)
-            foreach (var (path, value) in Strings(resource.Properties, ""))
-            {
-                if (RuleFor(resource.TypeName, path) is { } rule && !rule.Allows(value))
-                    violations.Add(new(resource.Name, path, value, rule));
-            }
-        return violations;
-    }
-
-    private static AwsValueRule? RuleFor(string typeName, string path)
-    {
-        if (PropertyRules.TryGetValue((typeName, path), out var rule)) return rule;
-        // Tags come as maps (tags.Name) or, on auto-scaling groups, as lists of {key, value}.
-        if (path.EndsWith("tags[].key", StringComparison.Ordinal) || path.EndsWith("tags{key}", StringComparison.Ordinal)) return TagKey;
-        if (path.EndsWith("tags[].value", StringComparison.Ordinal) || TagMapEntry().IsMatch(path)) return TagValue;
-        return null;
-    }
-
-    /// <summary>
-    /// The literal strings of a value with their paths: lists as <c>[]</c>, maps by key; the keys of a
-    /// tag map are values too (<c>tags{key}</c>), since AWS limits them as well.
-    /// </summary>
-    private static IEnumerable<(string Path, string Value)> Strings(object? value, string path) => value switch
-    {
-        string s => [(path, s)],
-        IReadOnlyDictionary<string, object?> map => map.SelectMany(kv =>
-            (path == "tags" || path.EndsWith(".tags", StringComparison.Ordinal) ? [($"{path}{{key}}", kv.Key)] : Enumerable.Empty<(string, string)>())
-            .Concat(Strings(kv.Value, path.Length == 0 ? kv.Key : $"{path}.{kv.Key}"))),
-        IEnumerable<object?> list => list.SelectMany(item => Strings(item, path + "[]")),
-        _ => [],
-    };
-
     [GeneratedRegex(@"^[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]*$")]
     private static partial Regex GroupDescription();
 
@@ -153,8 +84,4 @@ public static partial class AwsValueRules
 
     [GeneratedRegex(@"^[A-Za-z0-9\-_/]+$")]
     private static partial Regex HookName();
-
-    /// <summary><c>tags.Name</c> or <c>tagSpecifications[].tags.Name</c>: an entry of a tag map.</summary>
-    [GeneratedRegex(@"(^|\.)tags\.[^.\[\]{}]+$")]
-    private static partial Regex TagMapEntry();
 }

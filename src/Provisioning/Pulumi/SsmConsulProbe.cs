@@ -9,11 +9,11 @@ using Amazon.SimpleSystemsManagement.Model;
 using Microsoft.Extensions.Logging;
 using Provisioning.Clusters;
 using Provisioning.Consul;
-using Provisioning.Pulumi;
+using Provisioning.Health;
 using Provisioning.Security;
 using Provisioning.Topology;
 
-namespace Provisioning.Health;
+namespace Provisioning.Pulumi;
 
 /// <summary>
 /// Asks one server of each datacenter how Consul is, through Systems Manager Run Command (consul-topology.md,

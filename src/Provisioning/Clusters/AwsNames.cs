@@ -1,6 +1,5 @@
-using Provisioning.Consul;
 
-namespace Provisioning.Topology;
+namespace Provisioning.Clusters;
 
 /// <summary>
 /// The AWS names the plan derives from a cluster name, checked against <see cref="AwsValueRules"/>
@@ -12,14 +11,14 @@ public static class AwsNames
     {
         var derived = new List<(string What, string Value, AwsValueRule Rule)>
         {
-            ("the alias of its KMS key", TopologyPlanBuilder.KeyAliasName(cluster), AwsValueRules.KmsAlias),
+            ("the alias of its KMS key", ClusterNames.KeyAliasName(cluster), AwsValueRules.KmsAlias),
             ("its SSM parameters", $"/consul/{cluster}/gossip-key", AwsValueRules.ParameterName),
             ("its log groups", $"/consul/{cluster}/consul", AwsValueRules.LogGroupName),
         };
         foreach (var role in new[] { ConsulRole.Server, ConsulRole.Client })
         {
-            derived.Add(($"its {role.Key()} security group", TopologyPlanBuilder.SecurityGroupNamePrefix(cluster, role), AwsValueRules.Prefix(AwsValueRules.SecurityGroupName)));
-            derived.Add(($"its {role.Key()} IAM role", TopologyPlanBuilder.RoleNamePrefix(cluster, role), AwsValueRules.Prefix(AwsValueRules.IamRoleName)));
+            derived.Add(($"its {role.Key()} security group", ClusterNames.SecurityGroupNamePrefix(cluster, role), AwsValueRules.Prefix(AwsValueRules.SecurityGroupName)));
+            derived.Add(($"its {role.Key()} IAM role", ClusterNames.RoleNamePrefix(cluster, role), AwsValueRules.Prefix(AwsValueRules.IamRoleName)));
         }
         foreach (var (what, value, rule) in derived)
             if (!rule.Allows(value))

@@ -1,4 +1,4 @@
-namespace Provisioning.Consul;
+namespace Provisioning.Clusters;
 
 /// <summary>What an instance runs as; each role has one launch template and one boot script.</summary>
 public enum ConsulRole { Server, Client }

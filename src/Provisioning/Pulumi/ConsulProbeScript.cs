@@ -1,8 +1,9 @@
 using Provisioning.Clusters;
 using Provisioning.Consul;
 using Provisioning.Topology;
+using Provisioning.Health;
 
-namespace Provisioning.Health;
+namespace Provisioning.Pulumi;
 
 /// <summary>
 /// Renders the script that <c>AWS-RunShellScript</c> runs on one server of a datacenter (consul-topology.md,

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Provisioning.Consul;
+namespace Provisioning.Security;
 
 /// <summary>The symmetric key that encrypts Consul's gossip, shared by both datacenters of a cluster.</summary>
 public static class GossipKey
