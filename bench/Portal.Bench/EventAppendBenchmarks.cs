@@ -62,7 +62,7 @@ public class EventAppendBenchmarks
         _broadcaster = _services.GetRequiredService<OperationBroadcaster>();
         _telemetry = _services.GetRequiredService<PortalTelemetry>();
 
-        _spec = ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "bench" }, ProvisioningCatalog.Default, []).Spec!;
+        _spec = ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "bench" }, TestSupport.ShippedCatalog.Value, []).Spec!;
         _events = TopologyPlanBuilder.Build(_spec).Resources
             .SelectMany(r => new[]
             {

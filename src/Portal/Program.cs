@@ -7,9 +7,11 @@ using Portal.Components;
 using Portal.Data;
 using Portal.Deployments;
 using Portal.Drills;
+using Portal.Engines;
+using Portal.Health;
+using Portal.Idempotency;
 using Portal.Identity;
 using Portal.Monitoring;
-using Portal.Health;
 using Portal.Observability;
 using Portal.Security;
 
@@ -23,6 +25,7 @@ builder.AddObservability();
 builder.AddPortalData();
 builder.AddAuditing();
 builder.AddPortalIdentity();
+builder.AddEngines();
 builder.AddDeployments();
 builder.AddClusters();
 builder.AddClusterHealth();
@@ -44,12 +47,21 @@ app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"),
     ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
 app.UseThrottledAuthentication(); // callers without valid credentials are limited per address around it
 app.UseAuthorization();
-app.UsePortalApi(); // after authentication: limits and idempotency keys are per caller
+app.UsePortalApi(); // after authentication: limits are per caller
+app.UseIdempotencyKeys();
 app.UseAntiforgery();
 
 app.MapAccountEndpoints();
 app.MapHealth();
-app.MapPortalApi();
+var api = app.MapPortalApi();
+api.MapClusters();
+api.MapDeployments();
+api.MapClusterHealth();
+api.MapDrills();
+api.MapIdentity();
+api.MapAuditing();
+api.MapBackup();
+app.MapApiReference();
 app.MapPortalUi();
 
 app.Run();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Portal.ProcessTests.Support;
 using TestSupport.Portal;
+using Portal.Engines;
 
 namespace Portal.ProcessTests;
 
@@ -54,7 +55,7 @@ public sealed class ObservabilityTests
     {
         var protector = DataProtectionProvider.Create(
             new DirectoryInfo(Path.Combine(portal.DataDirectory, "keys")), keys => keys.SetApplicationName("Portal"));
-        var store = new Clusters.ClusterSecretStore(protector, null!, TimeProvider.System);
+        var store = new Engines.ClusterSecretStore(protector, null!, TimeProvider.System);
         return Fleet.Query(portal, "SELECT ProtectedSecrets FROM Clusters", r => store.Unprotect(r.GetString(0)).GossipKey);
     }
 }

@@ -2,6 +2,7 @@ using Provisioning.Clusters;
 using Provisioning.Consul;
 using Provisioning.Tests.Support;
 using Provisioning.Topology;
+using TestSupport;
 
 namespace Provisioning.Tests;
 
@@ -14,7 +15,7 @@ public class AwsValueRulesTests
     public static TheoryData<string, int, int, bool> LargestInputs()
     {
         var data = new TheoryData<string, int, int, bool>();
-        foreach (var version in ProvisioningCatalog.Default.ConsulVersions)
+        foreach (var version in ShippedCatalog.Value.ConsulVersions)
             foreach (var servers in new[] { 3, 5 })
                 foreach (var clients in new[] { 0, 5, 50 })
                     foreach (var admin in new[] { false, true })

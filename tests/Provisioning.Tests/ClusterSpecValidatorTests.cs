@@ -1,5 +1,6 @@
 using Provisioning.Clusters;
 using Provisioning.Tests.Support;
+using TestSupport;
 
 namespace Provisioning.Tests;
 
@@ -88,10 +89,10 @@ public class ClusterSpecValidatorTests
     [Fact]
     public void Problems_VersionOlderThanTheHardenedConfigurationSupports_IsNamed()
     {
-        var catalog = ProvisioningCatalog.Default;
+        var catalog = ShippedCatalog.Value;
         catalog.ConsulVersions.Add("1.16.6");
 
         Assert.Contains(catalog.Problems(), p => p.Contains("1.16.6") && p.Contains("1.17.0"));
-        Assert.Empty(ProvisioningCatalog.Default.Problems());
+        Assert.Empty(ShippedCatalog.Value.Problems());
     }
 }

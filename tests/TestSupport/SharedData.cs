@@ -6,7 +6,7 @@ namespace TestSupport;
 /// </summary>
 public static class SharedData
 {
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => Repository.Root;
 
     public static string Path(params string[] parts)
     {
@@ -19,11 +19,4 @@ public static class SharedData
     }
 
     public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Portal.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Portal.sln not found above " + AppContext.BaseDirectory);
-    }
 }

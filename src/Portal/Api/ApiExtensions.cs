@@ -1,13 +1,5 @@
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Json;
-using Portal.Admin;
-using Portal.Auditing;
-using Portal.Clusters;
-using Portal.Identity;
-using Portal.Deployments;
-using Portal.Drills;
-using Portal.Monitoring;
 using Portal.Security;
 using Scalar.AspNetCore;
 
@@ -35,21 +27,23 @@ public static class ApiExtensions
         return builder;
     }
 
-    /// <summary>The API's middleware, for <c>/api</c> requests only: problem responses, body limit, rate limit, idempotency.</summary>
+    /// <summary>The API's middleware, for <c>/api</c> requests only: problem responses, body limit, rate limit.</summary>
     public static WebApplication UsePortalApi(this WebApplication app)
     {
         app.UseWhen(http => http.Request.Path.StartsWithSegments("/api"), api =>
         {
             api.UseApiErrors();
             api.UseRateLimiter();
-            api.UseMiddleware<IdempotencyMiddleware>();
         });
         return app;
     }
 
-    public static WebApplication MapPortalApi(this WebApplication app)
-    {
-        var api = app.MapGroup("/api/v1")
+    /// <summary>
+    /// <c>/api/v1</c>, the group every feature maps its endpoints in: antiforgery for cookie callers, the rate
+    /// limit, and the problem answers every endpoint may give.
+    /// </summary>
+    public static RouteGroupBuilder MapPortalApi(this WebApplication app) =>
+        app.MapGroup("/api/v1")
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .RequireRateLimiting(ApiRateLimiting.Policy)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -58,20 +52,10 @@ public static class ApiExtensions
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status500InternalServerError);
-        api.MapGet("/antiforgery", (HttpContext http, IAntiforgery antiforgery) =>
-            {
-                var tokens = antiforgery.GetAndStoreTokens(http);
-                return TypedResults.Ok(new AntiforgeryTokenView(tokens.HeaderName!, tokens.RequestToken!));
-            })
-            .RequireAuthorization().WithTags("Tokens").WithName("GetAntiforgeryToken")
-            .WithSummary("For browser scripts using the sign-in cookie: the header to send with every POST, PATCH and DELETE");
-        api.MapClusterEndpoints();
-        api.MapClusterHealthEndpoints();
-        api.MapDrillEndpoints();
-        api.MapOperationEndpoints();
-        api.MapIdentityEndpoints();
-        api.MapAuditEndpoints();
-        api.MapAdminEndpoints();
+
+    /// <summary>The OpenAPI document and its reference page.</summary>
+    public static WebApplication MapApiReference(this WebApplication app)
+    {
         app.MapOpenApi().AllowAnonymous();
         // Scalar's page comes with an inline script: it runs by this response's nonce, and without fonts from a CDN.
         app.MapScalarApiReference((scalar, http) => scalar.WithNonce(SecurityHeadersExtensions.ScriptNonce(http)).DisableDefaultFonts()).AllowAnonymous();

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Portal.Api;
 
 namespace Portal.Api;
 
@@ -37,7 +38,7 @@ internal static class OpenApiDocumentation
                     BearerFormat = "pat_…",
                     Description = "A personal access token (`pat_…`) from the portal's \"My tokens\" page, sent as `Authorization: Bearer pat_…`. "
                         + "Each operation lists the scopes its token needs; a browser signed in with a cookie has every scope its role allows.\n\n"
-                        + string.Join("\n", Identity.Scopes.Described.Select(d => $"- `{d.Scope}`: {d.Allows}")),
+                        + string.Join("\n", Api.Scopes.Described.Select(d => $"- `{d.Scope}`: {d.Allows}")),
                 };
                 return Task.CompletedTask;
             });
@@ -47,7 +48,7 @@ internal static class OpenApiDocumentation
                 if (!metadata.OfType<IAllowAnonymous>().Any())
                 {
                     // OpenAPI 3.1 lets a non-OAuth requirement list role names: here, the token scopes the operation needs.
-                    var scopes = Identity.Scopes.RequiredBy(metadata);
+                    var scopes = Api.Scopes.RequiredBy(metadata);
                     operation.Security ??= [];
                     operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [.. scopes] });
                     if (scopes.Count > 0)
@@ -58,11 +59,11 @@ internal static class OpenApiDocumentation
                     operation.Parameters ??= [];
                     operation.Parameters.Add(new OpenApiParameter
                     {
-                        Name = IdempotencyMiddleware.Header,
+                        Name = IdempotencyKeys.Header,
                         In = ParameterLocation.Header,
                         Description = "Makes a retry safe: the same key with the same request (the same JSON, whatever its spacing and key order) "
                             + "returns the first response for 24 hours; with a different request it answers 422.",
-                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = IdempotencyMiddleware.MaxKeyLength },
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = IdempotencyKeys.MaxKeyLength },
                         Example = JsonValue.Create("0b5d8a52-3e4f-4c1e-9c53-2f7a8e1d6b90"),
                     });
                 }

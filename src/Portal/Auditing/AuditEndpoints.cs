@@ -11,7 +11,7 @@ namespace Portal.Auditing;
 
 public static class AuditEndpoints
 {
-    public static RouteGroupBuilder MapAuditEndpoints(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapAuditing(this RouteGroupBuilder api)
     {
         var audit = api.MapGroup("/audit").WithTags("Audit").RequireAuthorization(Policies.AuditRead);
         audit.MapGet("/", ListAsync).WithName("ListAuditEntries").WithSummary("Search the audit trail, newest first");

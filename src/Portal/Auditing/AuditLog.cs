@@ -15,7 +15,12 @@ public sealed record AuditActor(string Type, string? Id, string? Name, Guid? Tok
 }
 
 /// <summary>What to record; the log adds time, actor and the hash chain.</summary>
-public sealed record AuditRecord(string Action, string? TargetType, string? TargetId, string Outcome = "success", string? Team = null, object? Details = null);
+public sealed record AuditRecord(string Action, string? TargetType, string? TargetId, string Outcome = "success", string? Team = null, object? Details = null)
+{
+    /// <summary>An attempt on something that does not exist or is not the caller's to see: both get the same answer and the same record.</summary>
+    public static AuditRecord NotVisible(string action, string targetType, string targetId) =>
+        new(action, targetType, targetId, "denied", Details: new { reason = "not found or not visible" });
+}
 
 /// <summary>
 /// Appends to the hash-chained audit trail inside the caller's transaction, so an entry exists

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Portal.Api;
 using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Data;

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Portal.Api;
 using Portal.Data;
 using Portal.Identity;
 using Provisioning.Clusters;
@@ -31,7 +32,7 @@ public sealed partial class ClusterCommands
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             caller = await caller.NowAsync(db, cancellationToken);
-            var cluster = await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
+            var cluster = await TeamVisibility.FindAsync(db, caller, name, cancellationToken);
             if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
                 return await DeniedAsync<ClusterOperationView>(db, caller, action, "cluster", name, $"No cluster named '{name}'.", cancellationToken);
             current = cluster.Spec;

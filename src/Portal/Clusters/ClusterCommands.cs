@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
+using Portal.Api;
 using Portal.Auditing;
 using Portal.Data;
 using Portal.Deployments;
+using Portal.Engines;
 using Portal.Identity;
 using Provisioning.Clusters;
 
@@ -58,7 +60,7 @@ public sealed partial class ClusterCommands(
         var cluster = new Cluster
         {
             Name = spec.Name,
-            Team = ClusterRequestValidator.TeamOf(request, caller)!,
+            Team = TeamRules.TeamOf(request.Team, caller)!,
             Spec = spec,
             Engine = engines.Current.Name,
             ProtectedSecrets = secrets.Protect(secrets.Generate(spec.Name)),
@@ -106,40 +108,10 @@ public sealed partial class ClusterCommands(
         if (failed is null || !caller.CanSee(failed.Cluster.Team))
             return await DeniedAsync<ClusterOperationView>(db, caller, "operation.retry", "operation", operationId.ToString(), $"No operation {operationId}.", cancellationToken);
         if (failed.Cluster.Status == ClusterStatus.Destroyed)
-            return CommandResult<ClusterOperationView>.Conflict(OfDestroyedCluster(failed, "retried"));
+            return CommandResult<ClusterOperationView>.Conflict(OperationCommands.OfDestroyedCluster(failed, "retried"));
         if (failed.State is not (OperationState.Failed or OperationState.Cancelled))
             return CommandResult<ClusterOperationView>.Conflict($"Only a failed or cancelled operation can be retried; this one is {failed.State.ToString().ToLowerInvariant()}.");
         return await EnqueueOnAsync(db, caller, failed.Cluster, failed.Kind, "operation.retry", failed.Spec, failed.Id, cancellationToken, failed.Zone);
-    }
-
-    /// <summary>Asks a queued or running operation to stop. A queued one stops at once; a running one at its next safe point.</summary>
-    public async Task<CommandResult<OperationView>> CancelAsync(Caller caller, Guid operationId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        caller = await caller.NowAsync(db, cancellationToken);
-        var operation = await db.Operations.Include(o => o.Cluster).SingleOrDefaultAsync(o => o.Id == operationId, cancellationToken);
-        if (operation is null || !caller.CanSee(operation.Cluster.Team))
-            return await DeniedAsync<OperationView>(db, caller, "operation.cancel", "operation", operationId.ToString(), $"No operation {operationId}.", cancellationToken);
-        if (operation.Cluster.Status == ClusterStatus.Destroyed)
-            return CommandResult<OperationView>.Conflict(OfDestroyedCluster(operation, "cancelled"));
-        if (!operation.IsActive)
-            return CommandResult<OperationView>.Conflict($"The operation already ended: it {operation.State.ToString().ToLowerInvariant()}.");
-
-        await using (var scope = await audit.BeginAsync(db, cancellationToken))
-        {
-            var now = time.GetUtcNow();
-            // Conditional updates: the worker may move the state at the same moment.
-            await db.Operations.Where(o => o.Id == operationId && o.State == OperationState.Queued)
-                .ExecuteUpdateAsync(s => s.SetProperty(o => o.State, OperationState.Cancelled).SetProperty(o => o.FinishedAt, now), cancellationToken);
-            await db.Operations.Where(o => o.Id == operationId && o.State == OperationState.Running)
-                .ExecuteUpdateAsync(s => s.SetProperty(o => o.State, OperationState.Cancelling), cancellationToken);
-            scope.Add(caller.Actor, new AuditRecord("operation.cancel", "operation", operationId.ToString(), Team: operation.Cluster.Team,
-                Details: new { cluster = operation.Cluster.Name, kind = operation.Kind }));
-            await scope.CommitAsync(cancellationToken);
-        }
-        await db.Entry(operation).ReloadAsync(cancellationToken);
-        broadcaster.Publish(new OperationUpdate(operation.Id, operation.ClusterId, operation.State));
-        return CommandResult<OperationView>.Ok(OperationView.From(operation, operation.Cluster.Name));
     }
 
     /// <summary>Enqueues an operation on the live cluster that holds <paramref name="name"/>, if the caller may see it now.</summary>
@@ -157,7 +129,7 @@ public sealed partial class ClusterCommands(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         caller = await caller.NowAsync(db, cancellationToken);
-        var cluster = await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
+        var cluster = await TeamVisibility.FindAsync(db, caller, name, cancellationToken);
         if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
             return await DeniedAsync<ClusterOperationView>(db, caller, action, "cluster", name, $"No cluster named '{name}'.", cancellationToken);
         if (refusal(cluster) is { } refused) return refused;
@@ -196,14 +168,10 @@ public sealed partial class ClusterCommands(
         return Enqueued(cluster, operation);
     }
 
-    private static string OfDestroyedCluster(Operation operation, string verb) =>
-        $"Operation {operation.Id} belongs to cluster '{operation.Cluster.Name}', which was destroyed: it cannot be {verb}. "
-        + "A cluster now holding that name is another cluster.";
-
     /// <summary>Not found, or not the caller's to see: the answer is the same, and the attempt is recorded.</summary>
     private async Task<CommandResult<T>> DeniedAsync<T>(PortalDbContext db, Caller caller, string action, string targetType, string target, string message, CancellationToken cancellationToken)
     {
-        await audit.WriteAsync(db, caller.Actor, new AuditRecord(action, targetType, target, "denied", Details: new { reason = "not found or not visible" }), cancellationToken);
+        await audit.WriteAsync(db, caller.Actor, AuditRecord.NotVisible(action, targetType, target), cancellationToken);
         return CommandResult<T>.NotFound(message);
     }
 

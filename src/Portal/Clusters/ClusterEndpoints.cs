@@ -10,7 +10,7 @@ namespace Portal.Clusters;
 
 public static class ClusterEndpoints
 {
-    public static RouteGroupBuilder MapClusterEndpoints(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapClusters(this RouteGroupBuilder api)
     {
         var clusters = api.MapGroup("/clusters").WithTags("Clusters").RequireAuthorization(Policies.ClustersRead);
         clusters.MapPost("/", CreateAsync).WithName("CreateCluster").WithSummary("Request a new dual-AZ Consul cluster")
@@ -46,6 +46,11 @@ public static class ClusterEndpoints
                 + "is recorded in the audit trail (never the value). The answer carries Cache-Control: no-store. A destroyed cluster answers 409.")
             .RequireAuthorization(Policies.ClustersWrite)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        // Retrying enqueues work on the operation's cluster, as creating and changing it do; the route sits beside the operation it retries.
+        api.MapPost("/operations/{id:guid}/retry", RetryAsync).WithTags("Operations").WithName("RetryOperation")
+            .WithSummary("Run a failed or cancelled operation again: refresh, then complete what is missing")
+            .RequireAuthorization(Policies.ClustersRead).RequireAuthorization(Policies.ClustersWrite)
+            .Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return api;
     }
 
@@ -174,6 +179,10 @@ public static class ClusterEndpoints
         if (await reads.FindAsync(caller, name, cancellationToken) is { } cluster) response.Headers.ETag = ClusterETag.Of(cluster);
     }
 
+    private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> RetryAsync(
+        Guid id, Caller caller, ClusterCommands commands, CancellationToken cancellationToken) =>
+        Enqueued(await commands.RetryAsync(caller, id, cancellationToken));
+
     internal static Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult> Enqueued(CommandResult<ClusterOperationView> result) =>
         result.Status switch
         {
@@ -187,5 +196,3 @@ public static class ClusterEndpoints
 /// <summary>A page of clusters; <see cref="Next"/> is the URL of the next page, null on the last.</summary>
 public sealed record ClusterListView(IReadOnlyList<ClusterView> Items, string? Next = null);
 
-/// <summary>A page of operations; <see cref="Next"/> is the URL of the next page, null on the last.</summary>
-public sealed record OperationListView(IReadOnlyList<OperationView> Items, string? Next = null);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Portal.Api;
 using Portal.Data;
 using Portal.Identity;
 using Provisioning.Clusters;

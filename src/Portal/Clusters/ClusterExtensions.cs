@@ -4,7 +4,6 @@ public static class ClusterExtensions
 {
     public static IHostApplicationBuilder AddClusters(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<ClusterSecretStore>();
         builder.Services.AddSingleton<ClusterRequestValidator>();
         builder.Services.AddSingleton<ClusterCommands>();
         builder.Services.AddSingleton<ClusterReads>();

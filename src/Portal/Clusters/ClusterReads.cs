@@ -47,11 +47,11 @@ public sealed class ClusterReads(IDbContextFactory<PortalDbContext> dbFactory)
         return await db.Clusters.VisibleTo(caller).Select(c => c.Team).Distinct().OrderBy(t => t).ToListAsync(cancellationToken);
     }
 
-    /// <inheritdoc cref="ClusterQueries.FindAsync"/>
+    /// <inheritdoc cref="TeamVisibility.FindAsync"/>
     public async Task<Cluster?> FindAsync(Caller caller, string name, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await ClusterQueries.FindAsync(db, caller, name, cancellationToken);
+        return await TeamVisibility.FindAsync(db, caller, name, cancellationToken);
     }
 
     /// <summary>The cluster <see cref="FindAsync"/> finds, with its <paramref name="operations"/> newest operations; null for "not there" and "not yours" alike.</summary>

@@ -1,8 +1,8 @@
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Deployments;
+using Portal.Engines;
 using Portal.Identity;
 using Provisioning.Clusters;
 using Provisioning.Topology;
@@ -14,16 +14,9 @@ namespace Portal.Clusters;
 /// rules (see <see cref="ClusterSpecValidator"/>) plus what only the portal knows — other
 /// clusters, teams and the configured engine.
 /// </summary>
-public sealed partial class ClusterRequestValidator(
+public sealed class ClusterRequestValidator(
     IDbContextFactory<PortalDbContext> dbFactory, IOptions<ProvisioningOptions> options, DeploymentEngines engines)
 {
-    [GeneratedRegex("^[a-z][a-z0-9-]{1,62}[a-z0-9]$")]
-    public static partial Regex TeamSlug();
-
-    /// <summary>The team a request lands in: the one named, or the caller's only team.</summary>
-    public static string? TeamOf(CreateClusterRequest request, Caller caller) =>
-        string.IsNullOrWhiteSpace(request.Team) ? (caller.Teams.Count == 1 ? caller.Teams.Single() : null) : request.Team.Trim();
-
     public async Task<ClusterSpecValidation> ValidateAsync(Caller caller, CreateClusterRequest request, CancellationToken cancellationToken)
     {
         var existing = await ExistingClustersAsync(caller, cancellationToken);
@@ -37,12 +30,12 @@ public sealed partial class ClusterRequestValidator(
             list.Add(message);
         }
 
-        var team = TeamOf(request, caller);
+        var team = TeamRules.TeamOf(request.Team, caller);
         if (team is null)
             Error("team", caller.Teams.Count == 0 && !caller.IsAdmin
                 ? "You are not a member of any team yet; ask a portal admin to add you to one."
                 : "Choose the team that will own the cluster.");
-        else if (!TeamSlug().IsMatch(team))
+        else if (!TeamRules.Slug().IsMatch(team))
             Error("team", "A team is a DNS-style slug: 3 to 64 lower-case letters, digits and hyphens.");
         else if (!caller.CanSee(team))
             Error("team", $"You are not a member of team '{team}'.");

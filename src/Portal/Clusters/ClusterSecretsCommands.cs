@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using Portal.Api;
 using Portal.Auditing;
 using Portal.Data;
+using Portal.Engines;
 using Portal.Identity;
 
 namespace Portal.Clusters;
@@ -40,7 +42,7 @@ public sealed class ClusterSecretsCommands(IDbContextFactory<PortalDbContext> db
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // A page's caller was resolved when the page opened, perhaps hours ago: who may see and who owns what is read again now.
         var current = await caller.NowAsync(db, cancellationToken);
-        var cluster = await ClusterQueries.FindAsync(db, current, name, cancellationToken);
+        var cluster = await TeamVisibility.FindAsync(db, current, name, cancellationToken);
         if (cluster is null)
             return await DeniedAsync(db, caller, name, null, "not found or not visible",
                 CommandResult<ManagementTokenView>.NotFound($"No cluster named '{name}'."), cancellationToken);
@@ -68,7 +70,7 @@ public sealed class ClusterSecretsCommands(IDbContextFactory<PortalDbContext> db
     public async Task<(string Cluster, string Pem)?> CaCertificateAsync(Caller caller, string name, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (await ClusterQueries.FindAsync(db, await caller.NowAsync(db, cancellationToken), name, cancellationToken) is not { } cluster) return null;
+        if (await TeamVisibility.FindAsync(db, await caller.NowAsync(db, cancellationToken), name, cancellationToken) is not { } cluster) return null;
         return (cluster.Name, (await store.ForAsync(cluster, cancellationToken)).CaCertificatePem);
     }
 

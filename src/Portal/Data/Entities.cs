@@ -34,7 +34,7 @@ public sealed class Cluster
 
     /// <summary>
     /// The cluster's secrets (gossip key, CA, ACL tokens), encrypted with Data Protection: they must never
-    /// be readable from the database alone. See <see cref="Clusters.ClusterSecretStore"/>.
+    /// be readable from the database alone. See <see cref="Engines.ClusterSecretStore"/>.
     /// </summary>
     public required string ProtectedSecrets { get; set; }
 

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Portal.Api;
-using Portal.Clusters;
 using Portal.Data;
 using Portal.Identity;
 
@@ -13,16 +12,13 @@ public static class OperationEndpoints
 {
     public const int MaxPageSize = 1000;
 
-    public static RouteGroupBuilder MapOperationEndpoints(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapDeployments(this RouteGroupBuilder api)
     {
         var operations = api.MapGroup("/operations").WithTags("Operations").RequireAuthorization(Policies.ClustersRead);
         operations.MapGet("/", ListAsync).WithName("ListOperations").WithSummary("List operations of every cluster, newest first");
         operations.MapGet("/{id:guid}", GetAsync).WithName("GetOperation").WithSummary("Get an operation, its progress and, once finished, its result")
             .ProducesProblem(StatusCodes.Status404NotFound);
         operations.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelOperation").WithSummary("Stop an operation at its next safe point")
-            .RequireAuthorization(Policies.ClustersWrite).Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        operations.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryOperation")
-            .WithSummary("Run a failed or cancelled operation again: refresh, then complete what is missing")
             .RequireAuthorization(Policies.ClustersWrite).Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         operations.MapGet("/{id:guid}/events", EventsAsync).WithName("GetOperationEvents")
             .WithSummary("An operation's events: a JSON page, or a Server-Sent Events stream with Accept: text/event-stream")
@@ -57,7 +53,7 @@ public static class OperationEndpoints
         return operation is not null && caller.CanSee(operation.Cluster.Team) ? operation : null;
     }
 
-    private static async Task<Results<Accepted<OperationView>, ProblemHttpResult>> CancelAsync(Guid id, Caller caller, ClusterCommands commands, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<OperationView>, ProblemHttpResult>> CancelAsync(Guid id, Caller caller, OperationCommands commands, CancellationToken cancellationToken)
     {
         var result = await commands.CancelAsync(caller, id, cancellationToken);
         return result.Status switch
@@ -67,10 +63,6 @@ public static class OperationEndpoints
             _ => ApiResults.NotFound(result.Message!),
         };
     }
-
-    private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> RetryAsync(
-        Guid id, Caller caller, ClusterCommands commands, CancellationToken cancellationToken) =>
-        ClusterEndpoints.Enqueued(await commands.RetryAsync(caller, id, cancellationToken));
 
     private static async Task<Results<Ok<EventPage>, OperationEventStream, ProblemHttpResult, ValidationProblem>> EventsAsync(
         Guid id, HttpContext http, Caller caller, PortalDbContext db, OperationEventFeed feed, IHostApplicationLifetime lifetime,

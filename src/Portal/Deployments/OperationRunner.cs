@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Data;
+using Portal.Engines;
 using Portal.Monitoring;
 using Portal.Observability;
 using Provisioning.Clusters;

@@ -7,7 +7,7 @@ namespace Portal.Drills;
 
 public static class DrillEndpoints
 {
-    public static RouteGroupBuilder MapDrillEndpoints(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapDrills(this RouteGroupBuilder api)
     {
         var drills = api.MapGroup("/clusters/{name}/drills").WithTags("Drills").RequireAuthorization(Policies.ClustersWrite);
         drills.MapPost("/zone-outage", StartAsync).WithName("StartZoneOutageDrill")

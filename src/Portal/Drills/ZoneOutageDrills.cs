@@ -1,3 +1,4 @@
+using Portal.Api;
 using Portal.Clusters;
 using Portal.Data;
 using Portal.Identity;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Portal.Deployments;
+using Portal.Engines;
 
 namespace Portal.Health;
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
+using Portal.Api;
 using Portal.Auditing;
 using Portal.Data;
 
@@ -32,7 +33,7 @@ public sealed record Caller(
         : new(TokenId is null ? "user" : "token", UserId, Name, TokenId, Client.Ip, Client.UserAgent);
 
     /// <summary>The portal acting on its own, e.g. destroying a cluster whose time to live is over.</summary>
-    public static readonly Caller Housekeeping = new("system", "portal", true, new HashSet<string>(), Identity.Scopes.All.ToHashSet(), null, new ClientInfo(null, null));
+    public static readonly Caller Housekeeping = new("system", "portal", true, new HashSet<string>(), Api.Scopes.All.ToHashSet(), null, new ClientInfo(null, null));
 
     public static async Task<Caller?> FromAsync(ClaimsPrincipal principal, ClientInfo client, PortalDbContext db, CancellationToken cancellationToken)
     {
@@ -41,9 +42,9 @@ public sealed record Caller(
         var isAdmin = principal.IsInRole(PortalClaims.AdminRole);
         var tokenId = principal.FindFirstValue(PortalClaims.TokenId) is { } id ? Guid.Parse(id) : (Guid?)null;
         var scopes = tokenId is null
-            ? Identity.Scopes.For(isAdmin)
+            ? Api.Scopes.For(isAdmin)
             : principal.FindAll(PortalClaims.Scope).Select(c => c.Value)
-                .SelectMany(s => s == Identity.Scopes.ClustersWrite ? [s, Identity.Scopes.ClustersRead] : new[] { s });
+                .SelectMany(s => s == Api.Scopes.ClustersWrite ? [s, Api.Scopes.ClustersRead] : new[] { s });
         return new Caller(userId, principal.Identity?.Name ?? userId, isAdmin, teams, scopes.ToHashSet(), tokenId, client);
     }
 
@@ -57,7 +58,7 @@ public sealed record Caller(
         if (ReferenceEquals(this, Housekeeping)) return this;
         // A token acts as an admin only with the admin scope, and its scopes are the token's.
         var isAdmin = await IsAdminNowAsync(db, cancellationToken);
-        return this with { IsAdmin = isAdmin, Teams = await TeamsAsync(db, UserId, cancellationToken), Scopes = TokenId is null ? Identity.Scopes.For(isAdmin).ToHashSet() : Scopes };
+        return this with { IsAdmin = isAdmin, Teams = await TeamsAsync(db, UserId, cancellationToken), Scopes = TokenId is null ? Api.Scopes.For(isAdmin).ToHashSet() : Scopes };
     }
 
     private static async Task<IReadOnlySet<string>> TeamsAsync(PortalDbContext db, string userId, CancellationToken cancellationToken) =>
@@ -72,7 +73,7 @@ public sealed record Caller(
 
     /// <summary>Whether the caller acts as an admin now: the database holds the person in the admin role, and a token also carries the admin scope.</summary>
     public async Task<bool> IsAdminNowAsync(PortalDbContext db, CancellationToken cancellationToken) =>
-        (TokenId is null || Has(Identity.Scopes.Admin)) && await IsAdminAsync(db, UserId, cancellationToken);
+        (TokenId is null || Has(Api.Scopes.Admin)) && await IsAdminAsync(db, UserId, cancellationToken);
 
     public static async Task<Caller?> FromAsync(HttpContext http, PortalDbContext db) =>
         await FromAsync(http.User, ClientInfo.From(http), db, http.RequestAborted);

@@ -1,14 +1,22 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Api;
-using Portal.Clusters;
 
 namespace Portal.Identity;
 
 public static class IdentityEndpoints
 {
-    public static RouteGroupBuilder MapIdentityEndpoints(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapIdentity(this RouteGroupBuilder api)
     {
+        api.MapGet("/antiforgery", (HttpContext http, IAntiforgery antiforgery) =>
+            {
+                var tokens = antiforgery.GetAndStoreTokens(http);
+                return TypedResults.Ok(new AntiforgeryTokenView(tokens.HeaderName!, tokens.RequestToken!));
+            })
+            .RequireAuthorization().WithTags("Tokens").WithName("GetAntiforgeryToken")
+            .WithSummary("For browser scripts using the sign-in cookie: the header to send with every POST, PATCH and DELETE");
+
         var teams = api.MapGroup("/teams").WithTags("Teams").RequireAuthorization(Policies.Admin);
         teams.MapGet("/", async (TeamAdministration admin, CancellationToken ct) => TypedResults.Ok(new TeamListView(await admin.ListAsync(ct))))
             .WithName("ListTeams").WithSummary("List teams and their members (admins)");

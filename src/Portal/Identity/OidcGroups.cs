@@ -29,7 +29,7 @@ public static class OidcGroups
             _ => null,
         };
         // The validator's own pattern has the last word: the rule above must never let through what it refuses.
-        if (refusal is null && !ClusterRequestValidator.TeamSlug().IsMatch(slug)) refusal = $"'{slug}' is not a team slug";
+        if (refusal is null && !TeamRules.Slug().IsMatch(slug)) refusal = $"'{slug}' is not a team slug";
         return new GroupMapping(group, refusal is null ? slug : null, refusal);
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Portal.Api;
 using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Data;
@@ -57,7 +58,7 @@ public sealed class TeamAdministration(IDbContextFactory<PortalDbContext> dbFact
         var name = request.Name?.Trim() ?? "";
         var displayName = string.IsNullOrWhiteSpace(request.DisplayName) ? name : request.DisplayName.Trim();
         var errors = new Dictionary<string, string[]>();
-        if (!ClusterRequestValidator.TeamSlug().IsMatch(name))
+        if (!TeamRules.Slug().IsMatch(name))
             errors["name"] = ["A team name is a DNS-style slug: 3 to 64 lower-case letters, digits and hyphens, e.g. team-a."];
         if (NameRules.Problem(displayName, NameRules.MaxDisplayName, "display name") is { } nameProblem) errors["displayName"] = [nameProblem];
         if (errors.Count > 0) return CommandResult<TeamView>.Invalid(errors);

@@ -2,6 +2,7 @@ using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Data;
 using Portal.Deployments;
+using Portal.Engines;
 using Provisioning.Health;
 using Provisioning.Topology;
 

@@ -9,7 +9,7 @@ namespace Portal.Monitoring;
 
 public static class ClusterHealthEndpoints
 {
-    public static RouteGroupBuilder MapClusterHealthEndpoints(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapClusterHealth(this RouteGroupBuilder api)
     {
         var health = api.MapGroup("/clusters/{name}/health").WithTags("Health").RequireAuthorization(Policies.ClustersRead);
         health.MapGet("", GetAsync).WithName("GetClusterHealth")

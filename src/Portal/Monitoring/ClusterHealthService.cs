@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Portal.Api;
 using Portal.Auditing;
 using Portal.Clusters;
 using Portal.Data;
@@ -21,7 +22,7 @@ public sealed class ClusterHealthService(IDbContextFactory<PortalDbContext> dbFa
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         caller = await caller.NowAsync(db, cancellationToken);
-        if (await ClusterQueries.FindAsync(db, caller, clusterName, cancellationToken) is not { } cluster) return null;
+        if (await TeamVisibility.FindAsync(db, caller, clusterName, cancellationToken) is not { } cluster) return null;
         var latest = await db.ClusterHealthChecks.AsNoTracking().Where(c => c.ClusterId == cluster.Id)
             .OrderByDescending(c => c.CheckedAt).ThenByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
         return latest is null
@@ -35,7 +36,7 @@ public sealed class ClusterHealthService(IDbContextFactory<PortalDbContext> dbFa
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         caller = await caller.NowAsync(db, cancellationToken);
-        if (await ClusterQueries.FindAsync(db, caller, clusterName, cancellationToken) is not { } cluster) return null;
+        if (await TeamVisibility.FindAsync(db, caller, clusterName, cancellationToken) is not { } cluster) return null;
         var query = db.ClusterHealthChecks.AsNoTracking().Where(c => c.ClusterId == cluster.Id);
         if (before is { } b) query = query.Where(c => c.CheckedAt < b);
         var rows = await query.OrderByDescending(c => c.CheckedAt).ThenByDescending(c => c.Id).Take(take)
@@ -51,10 +52,10 @@ public sealed class ClusterHealthService(IDbContextFactory<PortalDbContext> dbFa
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             caller = await caller.NowAsync(db, cancellationToken);
-            cluster = await ClusterQueries.FindAsync(db, caller, clusterName, cancellationToken);
+            cluster = await TeamVisibility.FindAsync(db, caller, clusterName, cancellationToken);
             if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
             {
-                await audit.WriteAsync(db, caller.Actor, new AuditRecord(CheckAction, "cluster", clusterName, "denied", Details: new { reason = "not found or not visible" }), cancellationToken);
+                await audit.WriteAsync(db, caller.Actor, AuditRecord.NotVisible(CheckAction, "cluster", clusterName), cancellationToken);
                 return CommandResult<ClusterHealthView>.NotFound($"No cluster named '{clusterName}'.");
             }
             if (cluster.Status is not (ClusterStatus.Ready or ClusterStatus.Degraded))

@@ -2,22 +2,20 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Portal.Deployments;
 
 namespace Portal.Observability;
 
 public static class ObservabilityExtensions
 {
     /// <summary>
-    /// The portal's meter and activity source, always; OpenTelemetry export over OTLP when
+    /// OpenTelemetry export of the portal's meter and activity source (<see cref="PortalTelemetry"/>, registered by Deployments) over OTLP when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the standard OTEL_* variables tune it:
     /// protocol, headers, export interval). Without an endpoint nothing is collected in-process;
     /// <c>dotnet-counters monitor --counters Portal.Deployments</c> still reads the meter.
     /// </summary>
     public static IHostApplicationBuilder AddObservability(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<QueueStatistics>();
-        builder.Services.AddSingleton<PortalTelemetry>();
-
         if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) return builder;
 
         builder.Services.AddOpenTelemetry()

@@ -1,6 +1,6 @@
 namespace Provisioning.Clusters;
 
-/// <summary>What requesters may choose from; bound from <c>Provisioning:Catalog</c>.</summary>
+/// <summary>What requesters may choose from; bound from <c>Provisioning:Catalog</c> (appsettings.json holds the one the portal ships with).</summary>
 public sealed class ProvisioningCatalog
 {
     /// <summary>Region → its Availability Zones, in AWS order (the first two are the default pair).</summary>
@@ -11,26 +11,6 @@ public sealed class ProvisioningCatalog
     public string DefaultServerInstanceType { get; set; } = "";
     public string DefaultClientInstanceType { get; set; } = "";
     public string DefaultConsulVersion { get; set; } = "";
-
-    /// <summary>The catalog the portal ships with; configuration replaces it as a whole.</summary>
-    public static ProvisioningCatalog Default => new()
-    {
-        Regions = new()
-        {
-            ["eu-west-1"] = ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
-            ["eu-central-1"] = ["eu-central-1a", "eu-central-1b", "eu-central-1c"],
-            ["us-east-1"] = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"],
-            ["us-west-2"] = ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
-            ["ap-southeast-2"] = ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"],
-        },
-        InstanceTypes = ["t3.small", "t3.medium", "t3.large", "m6i.large", "m7i.large"],
-        // Current, supported Community releases only, none with a known CVE; see docs/operations.md, "The Consul version catalog".
-        ConsulVersions = ["2.0.4", "2.1.0"],
-        DefaultRegion = "eu-west-1",
-        DefaultServerInstanceType = "t3.medium",
-        DefaultClientInstanceType = "t3.small",
-        DefaultConsulVersion = "2.1.0",
-    };
 
     /// <summary>
     /// The oldest Consul the hardened agent configuration is valid for: <c>acl.tokens.dns</c> and

@@ -61,7 +61,7 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
                 .Select(r => r!["Bearer"]!.AsArray().Select(s => (string)s!)).Single().ToArray();
 
         var scheme = (string)document["components"]!["securitySchemes"]!["Bearer"]!["description"]!;
-        Assert.All(global::Portal.Identity.Scopes.All, scope => Assert.Contains($"`{scope}`", scheme));
+        Assert.All(global::Portal.Api.Scopes.All, scope => Assert.Contains($"`{scope}`", scheme));
         Assert.Equal(["clusters:read"], Required("/api/v1/clusters", "get"));
         Assert.Equal(["clusters:write"], Required("/api/v1/clusters", "post"));
         Assert.Equal(["tokens:write"], Required("/api/v1/tokens", "post"));

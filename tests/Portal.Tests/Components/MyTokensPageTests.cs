@@ -1,4 +1,5 @@
 using Bunit;
+using Portal.Api;
 using Portal.Components.Pages.Account;
 using Portal.Identity;
 

@@ -4,6 +4,7 @@ using Portal.Components.Shared.Topology;
 using Portal.Data;
 using Provisioning.Clusters;
 using Provisioning.Topology;
+using TestSupport;
 using TestSupport.Portal;
 
 namespace Portal.Tests.Components;
@@ -36,7 +37,7 @@ public sealed class OperationProgressTests : PortalComponentContext
         App.Settings["Provisioning:Simulated:TimeScale"] = "0.03";
         UsePortalServices();
         var created = await Api.CreateClusterAsync(new { name = "live" });
-        var plan = TopologyPlanBuilder.Build(ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "live", VpcCidr = "10.0.0.0/16" }, ProvisioningCatalog.Default, []).Spec!);
+        var plan = TopologyPlanBuilder.Build(ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "live", VpcCidr = "10.0.0.0/16" }, ShippedCatalog.Value, []).Spec!);
         var resources = plan.Resources.Select(r => (r.Name, r.Type)).ToList();
 
         var progress = Render<OperationProgress>(p => p
@@ -67,7 +68,7 @@ public sealed class OperationProgressTests : PortalComponentContext
         var created = await Api.CreateClusterAsync(new { name = "grouped" });
         var operationId = (string)created["operation"]!["id"]!;
         await Api.WaitForOperationAsync(operationId);
-        var spec = ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "grouped", VpcCidr = "10.0.0.0/16" }, ProvisioningCatalog.Default, []).Spec!;
+        var spec = ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "grouped", VpcCidr = "10.0.0.0/16" }, ShippedCatalog.Value, []).Spec!;
         var plan = TopologyPlanBuilder.Build(spec);
         IReadOnlyList<ResourceRow> raised = [];
 

@@ -1,11 +1,13 @@
+using System.Security.Claims;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
-using System.Security.Claims;
 using Microsoft.Extensions.Options;
-using Portal.Identity;
+using MudBlazor;
 using MudBlazor.Services;
+using Portal.Api;
 using Portal.Deployments;
+using Portal.Engines;
+using Portal.Identity;
 using TestSupport.Portal;
 
 namespace Portal.Tests.Components;

@@ -7,6 +7,7 @@ using Provisioning.Engines;
 using Provisioning.Security;
 using Provisioning.Simulation;
 using Provisioning.Topology;
+using TestSupport;
 
 namespace Portal.Tests.Components;
 
@@ -32,7 +33,7 @@ internal sealed class SimulatedCluster
     public JsonObject Outputs { get; private set; } = [];
 
     public static ClusterSpec SpecOf(string name, int clients = 5) =>
-        ClusterSpecValidator.Validate(new ClusterSpecInput { Name = name, VpcCidr = "10.0.0.0/16", ClientCount = clients }, ProvisioningCatalog.Default, []).Spec!;
+        ClusterSpecValidator.Validate(new ClusterSpecInput { Name = name, VpcCidr = "10.0.0.0/16", ClientCount = clients }, ShippedCatalog.Value, []).Spec!;
 
     /// <param name="fault">A Consul fault every health check of the cluster shows, e.g. a server that is not healthy.</param>
     public static async Task<SimulatedCluster> DeployAsync(string name = "pictured", SimulatedHealthFault? fault = null)

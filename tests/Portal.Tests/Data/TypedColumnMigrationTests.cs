@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 using Portal.Data;
 using Provisioning.Clusters;
 using Provisioning.Engines;
+using TestSupport;
 
 namespace Portal.Tests.Data;
 
@@ -20,7 +21,7 @@ public sealed class TypedColumnMigrationTests : IDisposable
     [Fact]
     public async Task Migrate_ClusterStoredByThePreviousSchema_ReadsTypedValuesAndBackfillsVpcCidr()
     {
-        var spec = ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "legacy", VpcCidr = "10.42.0.0/16" }, ProvisioningCatalog.Default, []).Spec!;
+        var spec = ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "legacy", VpcCidr = "10.42.0.0/16" }, ShippedCatalog.Value, []).Spec!;
         var specJson = JsonSerializer.Serialize(spec, PortalJson.Options);
         var simulationJson = JsonSerializer.Serialize(new SimulatedFaults("server-a-0", SimulatedHealthFault.NoLeader), PortalJson.Options);
         var id = Guid.NewGuid();

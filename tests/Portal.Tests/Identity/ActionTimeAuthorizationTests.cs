@@ -2,8 +2,10 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Api;
 using Portal.Clusters;
 using Portal.Data;
+using Portal.Deployments;
 using Portal.Identity;
 using TestSupport.Portal;
 
@@ -93,6 +95,7 @@ public sealed class ActionTimeAuthorizationTests : IAsyncLifetime
     {
         var commands = _app.Services.GetRequiredService<ClusterCommands>();
         var secrets = _app.Services.GetRequiredService<ClusterSecretsCommands>();
+        var operations = _app.Services.GetRequiredService<OperationCommands>();
         return
         [
             ("create", (await commands.CreateAsync(page, new CreateClusterRequest { Name = "newcomer", Team = "team-a" }, Ct)).Status),
@@ -102,7 +105,7 @@ public sealed class ActionTimeAuthorizationTests : IAsyncLifetime
             ("change", (await commands.UpdateAsync(page, Held, new UpdateClusterRequest { ClientCount = 2 }, Ct)).Status),
             ("preview", (await commands.PreviewAsync(page, Held, null, Ct)).Status),
             ("retry", (await commands.RetryAsync(page, _brokenOperation, Ct)).Status),
-            ("cancel", (await commands.CancelAsync(page, _heldOperation, Ct)).Status),
+            ("cancel", (await operations.CancelAsync(page, _heldOperation, Ct)).Status),
             ("reveal", (await secrets.RevealManagementTokenAsync(page, Held, Ct)).Status),
             ("ca certificate", await secrets.CaCertificateAsync(page, Held, Ct) is null ? CommandStatus.NotFound : CommandStatus.Ok),
         ];

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Portal.Api;
 using Portal.Identity;
 using Portal.Tests.Api;
 using TestSupport.Portal;

@@ -1,6 +1,7 @@
 using Provisioning.Clusters;
 using Provisioning.Security;
 using Provisioning.Topology;
+using TestSupport;
 
 namespace Provisioning.Tests.Support;
 
@@ -17,7 +18,7 @@ internal static class TestSpecs
     {
         get
         {
-            var catalog = ProvisioningCatalog.Default;
+            var catalog = ShippedCatalog.Value;
             catalog.InstanceTypes.AddRange(["t4g.small", "m7g.large"]);
             return catalog;
         }

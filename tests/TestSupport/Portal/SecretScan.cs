@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Clusters;
+using Portal.Engines;
 using Provisioning.Security;
 
 namespace TestSupport.Portal;

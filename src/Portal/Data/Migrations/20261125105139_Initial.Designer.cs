@@ -148,7 +148,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Auditing.AuditEntry", b =>
+            modelBuilder.Entity("Portal.Data.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -497,7 +497,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("SimulatedResources", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Identity.PersonalAccessToken", b =>
+            modelBuilder.Entity("Portal.Data.PersonalAccessToken", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -549,7 +549,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("PersonalAccessTokens", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Identity.PortalUser", b =>
+            modelBuilder.Entity("Portal.Data.PortalUser", b =>
                 {
                     b.Property<string>("Id")
                         .HasColumnType("TEXT");
@@ -619,7 +619,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Identity.Team", b =>
+            modelBuilder.Entity("Portal.Data.Team", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -646,7 +646,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("Teams");
                 });
 
-            modelBuilder.Entity("Portal.Identity.TeamMembership", b =>
+            modelBuilder.Entity("Portal.Data.TeamMembership", b =>
                 {
                     b.Property<Guid>("TeamId")
                         .HasColumnType("TEXT");
@@ -677,7 +677,7 @@ namespace Portal.Data.Migrations
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<string>", b =>
                 {
-                    b.HasOne("Portal.Identity.PortalUser", null)
+                    b.HasOne("Portal.Data.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -686,7 +686,7 @@ namespace Portal.Data.Migrations
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserLogin<string>", b =>
                 {
-                    b.HasOne("Portal.Identity.PortalUser", null)
+                    b.HasOne("Portal.Data.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -701,7 +701,7 @@ namespace Portal.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("Portal.Identity.PortalUser", null)
+                    b.HasOne("Portal.Data.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -710,7 +710,7 @@ namespace Portal.Data.Migrations
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserToken<string>", b =>
                 {
-                    b.HasOne("Portal.Identity.PortalUser", null)
+                    b.HasOne("Portal.Data.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -737,9 +737,9 @@ namespace Portal.Data.Migrations
                     b.Navigation("Cluster");
                 });
 
-            modelBuilder.Entity("Portal.Identity.PersonalAccessToken", b =>
+            modelBuilder.Entity("Portal.Data.PersonalAccessToken", b =>
                 {
-                    b.HasOne("Portal.Identity.PortalUser", "User")
+                    b.HasOne("Portal.Data.PortalUser", "User")
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -748,15 +748,15 @@ namespace Portal.Data.Migrations
                     b.Navigation("User");
                 });
 
-            modelBuilder.Entity("Portal.Identity.TeamMembership", b =>
+            modelBuilder.Entity("Portal.Data.TeamMembership", b =>
                 {
-                    b.HasOne("Portal.Identity.Team", "Team")
+                    b.HasOne("Portal.Data.Team", "Team")
                         .WithMany("Members")
                         .HasForeignKey("TeamId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("Portal.Identity.PortalUser", "User")
+                    b.HasOne("Portal.Data.PortalUser", "User")
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -772,7 +772,7 @@ namespace Portal.Data.Migrations
                     b.Navigation("Operations");
                 });
 
-            modelBuilder.Entity("Portal.Identity.Team", b =>
+            modelBuilder.Entity("Portal.Data.Team", b =>
                 {
                     b.Navigation("Members");
                 });

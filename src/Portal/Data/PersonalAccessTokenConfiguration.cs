@@ -1,27 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Portal.Identity;
-
-internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>
-{
-    public void Configure(EntityTypeBuilder<Team> team)
-    {
-        team.Property(t => t.Name).HasMaxLength(64);
-        team.Property(t => t.DisplayName).HasMaxLength(128);
-        team.HasIndex(t => t.Name).IsUnique();
-    }
-}
-
-internal sealed class TeamMembershipConfiguration : IEntityTypeConfiguration<TeamMembership>
-{
-    public void Configure(EntityTypeBuilder<TeamMembership> membership)
-    {
-        membership.HasKey(m => new { m.TeamId, m.UserId });
-        membership.HasOne(m => m.Team).WithMany(t => t.Members).HasForeignKey(m => m.TeamId).OnDelete(DeleteBehavior.Cascade);
-        membership.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
-    }
-}
+namespace Portal.Data;
 
 internal sealed class PersonalAccessTokenConfiguration : IEntityTypeConfiguration<PersonalAccessToken>
 {

@@ -1,17 +1,15 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Api;
-using Portal.Backup;
-using Portal.Clusters;
 using Portal.Identity;
 
-namespace Portal.Admin;
+namespace Portal.Backup;
 
 /// <summary><c>/api/v1/admin</c>: operator actions, for portal admins only (a token needs the admin scope).</summary>
-public static class AdminEndpoints
+public static class BackupEndpoints
 {
-    public static RouteGroupBuilder MapAdminEndpoints(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapBackup(this RouteGroupBuilder api)
     {
-        var admin = api.MapGroup("/admin").WithTags("Admin").RequireAuthorization(Identity.Policies.Admin);
+        var admin = api.MapGroup("/admin").WithTags("Admin").RequireAuthorization(Policies.Admin);
         admin.MapPost("/backup", BackupAsync).WithName("BackupDatabase")
             .WithSummary("Write a consistent backup of the database and the encrypted Data Protection keys to the backup folder; the oldest beyond Backup:KeepLast are deleted")
             .ProducesProblem(StatusCodes.Status409Conflict);

@@ -2,7 +2,7 @@ using Portal.Data;
 using Provisioning.Engines;
 using Provisioning.Security;
 
-namespace Portal.Deployments;
+namespace Portal.Engines;
 
 /// <summary>What an engine is told about a cluster, for its operations and its health checks alike.</summary>
 internal static class EngineContexts

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using Provisioning.Clusters;
 using Provisioning.Simulation;
 
-namespace Portal.Deployments;
+namespace Portal.Engines;
 
 public enum EngineKind { Simulated, Pulumi }
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Provisioning.Engines;
 
-namespace Portal.Deployments;
+namespace Portal.Engines;
 
 /// <summary>
 /// The engines this portal can run, registered as keyed services under their <see cref="EngineNames"/>,

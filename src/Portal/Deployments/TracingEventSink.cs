@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Provisioning.Engines;
 
-namespace Portal.Observability;
+namespace Portal.Deployments;
 
 /// <summary>
 /// Turns an engine's resource events into spans under the operation's span: a span opens at

@@ -1,4 +1,4 @@
-namespace Portal.Clusters;
+namespace Portal.Api;
 
 public enum CommandStatus { Ok, Invalid, Conflict, NotFound, Forbidden }
 

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
 
-namespace Portal.Observability;
+namespace Portal.Deployments;
 
 /// <summary>
 /// Queue depth and the oldest queued operation's age, read from the database (the truth) at most

@@ -1,10 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
-using Portal.Identity;
 
-namespace Portal.Clusters;
+namespace Portal.Identity;
 
-public static class ClusterQueries
+/// <summary>Which clusters a caller may see: the team rule every read and command of a cluster goes through.</summary>
+public static class TeamVisibility
 {
     /// <summary>Clusters the caller may see: all for admins, their teams' otherwise.</summary>
     public static IQueryable<Cluster> VisibleTo(this IQueryable<Cluster> clusters, Caller caller)

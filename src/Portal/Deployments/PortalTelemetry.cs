@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using Portal.Data;
 using Portal.Deployments;
 
-namespace Portal.Observability;
+namespace Portal.Deployments;
 
 /// <summary>
 /// The portal's own instruments, meter and activity source both named <see cref="Name"/>.

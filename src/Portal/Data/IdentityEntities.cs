@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 
-namespace Portal.Identity;
+namespace Portal.Data;
 
 /// <summary>A person who signs in, locally or through OpenID Connect.</summary>
 public sealed class PortalUser : IdentityUser

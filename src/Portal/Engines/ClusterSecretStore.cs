@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Data;
 using Provisioning.Security;
 
-namespace Portal.Clusters;
+namespace Portal.Engines;
 
 /// <summary>
 /// Keeps each cluster's secrets (gossip key, CA, ACL tokens) encrypted at rest with Data Protection:

@@ -1,4 +1,4 @@
-namespace Portal.Identity;
+namespace Portal.Api;
 
 /// <summary>What a personal access token may do. Signed-in people have every scope their role allows.</summary>
 public static class Scopes

@@ -1,4 +1,4 @@
-namespace Portal.Auditing;
+namespace Portal.Data;
 
 /// <summary>
 /// One append-only record of who did what, when and from where. Each entry carries the hash of
