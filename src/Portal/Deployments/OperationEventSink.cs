@@ -9,8 +9,8 @@ namespace Portal.Deployments;
 
 /// <summary>
 /// Stores an operation's events in small batches, numbering them gap-free, keeps the operation's
-/// progress counts in step, and then tells the broadcaster. Engines emit without waiting for the
-/// database; <see cref="CompleteAsync"/> flushes the rest.
+/// progress counts in step, and then publishes each stored batch, so that followers in this process get it from
+/// memory instead of reading it back. Engines emit without waiting for the database; <see cref="CompleteAsync"/> flushes the rest.
 /// </summary>
 internal sealed class OperationEventSink : IDeploymentEventSink
 {
@@ -125,7 +125,11 @@ internal sealed class OperationEventSink : IDeploymentEventSink
         _operation.LastSequence = last;
         _operation.ProgressDone = done;
         _operation.ProgressFailed = failed;
-        _broadcaster.Publish(new OperationUpdate(_operation.Id, _operation.ClusterId));
+        // Only once committed: a follower may deliver what it is given at once, so it must be what the database holds.
+        _broadcaster.Publish(new OperationUpdate(_operation.Id, _operation.ClusterId)
+        {
+            Stored = new StoredBatch(rows.Select(EventView.From).ToList(), done, failed),
+        });
     }
 
     private DeploymentEvent ToRow(EngineEvent e, int sequence, DateTimeOffset now) => new()

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using Bunit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Portal.Clusters;
 using Portal.Components.Pages.Clusters;
 using Portal.Data;
+using Portal.Deployments;
 using TestSupport.Portal;
 
 namespace Portal.Tests.Components;
@@ -136,6 +138,42 @@ public sealed class ClusterDetailTests : PortalComponentContext
     }
 
     /// <summary>A cluster created through the API and deployed (instantly), its page open as the admin once Consul was verified.</summary>
+    [Fact]
+    public async Task ClusterDetail_ProgramTab_GeneratedWhenOpenedAndLetGoWhenLeft()
+    {
+        var page = await OpenReadyAsync("programmed");
+        var yaml = await Api.GetStringAsync("/api/v1/clusters/programmed/program", Ct);
+        Assert.Empty(page.FindAll("[data-testid=program-yaml]"));
+
+        await page.InvokeAsync(() => Tab(page, "Program").Click());
+        page.WaitForAssertion(() => Assert.Equal(yaml.TrimEnd(), page.Find("[data-testid=program-yaml]").TextContent.TrimEnd()), TimeSpan.FromSeconds(10));
+
+        await page.InvokeAsync(() => Tab(page, "Outputs").Click());
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=program-yaml]")));
+        Assert.NotEmpty(page.FindAll("[data-testid=outputs]"));
+    }
+
+    [Fact]
+    public async Task ClusterDetail_TabClosedWhileAnOperationRuns_UnsubscribesFromTheBroadcaster()
+    {
+        App.Settings["Provisioning:Simulated:TimeScale"] = "1"; // slow: still running when the tab closes
+        UsePortalServices();
+        var broadcaster = App.Services.GetRequiredService<OperationBroadcaster>();
+        var before = broadcaster.SubscriberCount;
+        var operationId = (string)(await Api.CreateClusterAsync(new { name = "closed" }))["operation"]!["id"]!;
+        var page = Render<ClusterDetail>(p => p.Add(c => c.Name, "closed"));
+        page.WaitForElement("[data-testid=operation-progress]");
+        page.WaitForAssertion(() => Assert.Equal(before + 1, broadcaster.SubscriberCount)); // the live progress follows the operation
+
+        await DisposeComponentsAsync();
+
+        Assert.Equal(before, broadcaster.SubscriberCount);
+        Assert.True((string)(await Api.GetJsonAsync($"/api/v1/operations/{operationId}"))["state"]! is "queued" or "running", "the operation ended first; the test proves nothing");
+    }
+
+    private static AngleSharp.Dom.IElement Tab(IRenderedComponent<ClusterDetail> page, string text) =>
+        page.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == text);
+
     private async Task<IRenderedComponent<ClusterDetail>> OpenReadyAsync(string name)
     {
         var created = await Api.CreateClusterAsync(new { name });
