@@ -129,7 +129,7 @@ public static class Report
         if (missed.Count == 0) md.AppendLine("None.");
         foreach (var (figure, median) in missed)
         {
-            md.AppendLine($"- **{figure.Title}**{(figure.Key.StartsWith("asset:", StringComparison.Ordinal) ? "" : $": median {F(median, figure)} {figure.Unit}, target {figure.Target}")}.");
+            md.AppendLine($"- **{figure.Title}**{(figure.Key.StartsWith("asset:", StringComparison.Ordinal) ? "" : $": median {F(median, figure)}{(figure.Unit.Length > 0 ? " " + figure.Unit : "")}, target {figure.Target}")}.");
             md.AppendLine("  why / what would reach it: _…_");
         }
 
