@@ -74,8 +74,8 @@ public sealed class ClusterHealthCheck
     /// <summary>The cluster's health changed with this check (healthy to degraded or back).</summary>
     public bool StatusChanged { get; set; }
 
-    /// <summary>The whole <see cref="Provisioning.Health.ClusterHealth"/>, as JSON.</summary>
-    public required string ReportJson { get; set; }
+    /// <summary>The whole report, every check with what was seen (stored as JSON).</summary>
+    public required Provisioning.Health.ClusterHealth Report { get; set; }
 }
 
 /// <summary>One run of the engine against a cluster; its row is the truth about where it stands.</summary>

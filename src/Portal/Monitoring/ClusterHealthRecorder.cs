@@ -44,7 +44,7 @@ public sealed class ClusterHealthRecorder(
                 Status = health.Status,
                 Trigger = trigger,
                 StatusChanged = previous != health.Status,
-                ReportJson = JsonSerializer.Serialize(health, PortalJson.Options),
+                Report = health,
             });
             cluster.Health = health.Status;
             cluster.HealthCheckedAt = health.CheckedAt;

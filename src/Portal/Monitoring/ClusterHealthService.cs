@@ -27,7 +27,7 @@ public sealed class ClusterHealthService(IDbContextFactory<PortalDbContext> dbFa
             .OrderByDescending(c => c.CheckedAt).ThenByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
         return latest is null
             ? ClusterHealthView.Unknown(ExpectedWanMembers(cluster))
-            : ClusterHealthView.From(JsonSerializer.Deserialize<ClusterHealth>(latest.ReportJson, PortalJson.Options)!, latest.Trigger);
+            : ClusterHealthView.From(latest.Report, latest.Trigger);
     }
 
     /// <summary>The checks older than <paramref name="before"/> (all when null), newest first; null when the caller may not see the cluster.</summary>
@@ -40,9 +40,9 @@ public sealed class ClusterHealthService(IDbContextFactory<PortalDbContext> dbFa
         var query = db.ClusterHealthChecks.AsNoTracking().Where(c => c.ClusterId == cluster.Id);
         if (before is { } b) query = query.Where(c => c.CheckedAt < b);
         var rows = await query.OrderByDescending(c => c.CheckedAt).ThenByDescending(c => c.Id).Take(take)
-            .Select(c => new { c.CheckedAt, c.Status, c.Trigger, c.StatusChanged, c.ReportJson }).ToListAsync(cancellationToken);
+            .Select(c => new { c.CheckedAt, c.Status, c.Trigger, c.StatusChanged, c.Report }).ToListAsync(cancellationToken);
         return rows.Select(r => new HealthHistoryEntry(r.CheckedAt, r.Status, r.Trigger, r.StatusChanged,
-            JsonSerializer.Deserialize<ClusterHealth>(r.ReportJson, PortalJson.Options)!.Failing.Select(c => c.Name).ToList())).ToList();
+            r.Report.Failing.Select(c => c.Name).ToList())).ToList();
     }
 
     /// <summary>Checks Consul now (one attempt), stores the result and returns it. Audited, like every action on a cluster.</summary>
