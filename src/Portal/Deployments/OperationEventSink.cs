@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
-using Portal.Observability;
 using Provisioning.Engines;
 using Provisioning.Security;
 

@@ -7,7 +7,6 @@ using Portal.Clusters;
 using Portal.Data;
 using Portal.Engines;
 using Portal.Monitoring;
-using Portal.Observability;
 using Provisioning.Clusters;
 using Provisioning.Engines;
 using Provisioning.Health;

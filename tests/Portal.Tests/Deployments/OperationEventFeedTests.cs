@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Portal.Data;
 using Portal.Deployments;
-using Portal.Observability;
 using Provisioning.Engines;
 using TestSupport.Portal;
 
@@ -114,8 +113,7 @@ public sealed class OperationEventFeedTests : IAsyncDisposable
         var sink = Sink(operation, Broadcaster);
         await EmitAsync(sink, 5);
         var (feed, queries) = CountingFeed();
-        var first = await feed.PageAsync(operation.Id, 0, 100, Ct);
-        Assert.Equal(5, first.Count);
+        var first = await StoredAsync(feed, operation.Id, 5);
 
         // A client that got 1–3 reconnects with Last-Event-ID: 3.
         await using var follower = feed.FollowAsync(operation.Id, after: 3, Ct).GetAsyncEnumerator(Ct);
@@ -201,6 +199,19 @@ public sealed class OperationEventFeedTests : IAsyncDisposable
     private static async Task EmitAsync(OperationEventSink sink, int count)
     {
         for (var i = 0; i < count; i++) await sink.EmitAsync(EngineEvent.Diagnostic($"event {i}"), Ct);
+    }
+
+    /// <summary>The events once <paramref name="count"/> are stored: the sink stores in the background, after <see cref="OperationEventSink.EmitAsync"/> returns.</summary>
+    private static async Task<IReadOnlyList<EventView>> StoredAsync(OperationEventFeed feed, Guid operationId, int count)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var stored = await feed.PageAsync(operationId, 0, 100, timeout.Token);
+            if (stored.Count >= count) return stored;
+            await Task.Delay(20, timeout.Token);
+        }
     }
 
     /// <summary>The sequences of the next <paramref name="count"/> events the follower delivers.</summary>
