@@ -28,6 +28,9 @@ public static partial class ClusterSpecValidator
 
     public const int MaxClients = 50, MaxTimeToLiveHours = 720;
 
+    /// <summary>What a request that leaves them out gets.</summary>
+    public const int DefaultClients = 5, DefaultLogRetentionDays = 30;
+
     /// <summary>The widest admin range accepted: it opens the Consul API, so never the internet.</summary>
     public const int MinAdminPrefix = 8;
 
@@ -79,7 +82,7 @@ public static partial class ClusterSpecValidator
                 ? $"{servers} servers per AZ give no fault tolerance worth having; use 3 (tolerates 1 failure) or 5 (tolerates 2)."
                 : "Use 3 or 5 servers per Availability Zone.");
 
-        var clients = input.ClientCount ?? 5;
+        var clients = input.ClientCount ?? DefaultClients;
         if (clients is < 0 or > MaxClients) Error("clientCount", $"The client count must be between 0 and {MaxClients}.");
 
         var adminCidr = string.IsNullOrWhiteSpace(input.AdminCidr) ? null : input.AdminCidr.Trim();
@@ -92,7 +95,7 @@ public static partial class ClusterSpecValidator
                 Error("adminCidr", $"{admin.Value} is wider than a /{MinAdminPrefix}; the admin range is meant for a peered network or a VPN, so name a /{MinAdminPrefix} or narrower.");
         }
 
-        var retention = input.LogRetentionDays ?? 30;
+        var retention = input.LogRetentionDays ?? DefaultLogRetentionDays;
         if (!RetentionDays.Contains(retention))
             Error("logRetentionDays", $"CloudWatch Logs accepts only these retention periods (days): {string.Join(", ", RetentionDays)}.");
 

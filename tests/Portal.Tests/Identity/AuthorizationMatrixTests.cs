@@ -38,6 +38,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ("POST", "/api/v1/clusters/alpha/drills/zone-outage", "U N 400 400 F 400 F F N F U U"),
         ("DELETE", "/api/v1/clusters/alpha/drills/zone-outage", "U N 409 409 F 409 F F N F U U"),
         ("GET", "/api/v1/clusters", "U A A A A A A F A F U U"),
+        // The catalog: what a create may choose from, for anyone who may read clusters.
+        ("GET", "/api/v1/catalog", "U A A A A A A F A F U U"),
         ("GET", "/api/v1/operations", "U A A A A A A F A F U U"),
         ("GET", "/api/v1/operations/{op}", "U N A A A A A F N F U U"),
         ("GET", "/api/v1/operations/{op}/events", "U N A A A A A F N F U U"),
