@@ -50,7 +50,7 @@ internal sealed class TokenAuthenticationHandler(
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, token.UserId),
-            new(ClaimTypes.Name, token.Name),
+            new(ClaimTypes.Name, token.UserName),
             new(PortalClaims.TokenId, token.TokenId.ToString()),
         };
         if (token.Scopes.Contains(Scopes.Admin)) claims.Add(new Claim(ClaimTypes.Role, PortalClaims.AdminRole));

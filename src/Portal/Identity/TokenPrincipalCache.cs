@@ -7,16 +7,16 @@ namespace Portal.Identity;
 /// What <see cref="TokenAuthenticationHandler"/> found for a token hash: everything its principal is built from, and the token's
 /// expiry, which is checked on every request. Teams are not in it: <see cref="Caller"/> reads them from the database per request.
 /// </summary>
-/// <param name="Scopes">The token's scopes that count: the admin-only ones only while its owner was an admin.</param>
-/// <param name="FreshUntil">After this the entry is read again from the database: the bound on changes made by another process.</param>
-public sealed class CachedToken(Guid tokenId, string userId, string name, IReadOnlyList<string> scopes, DateTimeOffset expiresAt, DateTimeOffset? lastUsedAt,
+/// <param name="scopes">The token's scopes that count: the admin-only ones only while its owner was an admin.</param>
+/// <param name="freshUntil">After this the entry is read again from the database: the bound on changes made by another process.</param>
+public sealed class CachedToken(Guid tokenId, string userId, string userName, IReadOnlyList<string> scopes, DateTimeOffset expiresAt, DateTimeOffset? lastUsedAt,
     DateTimeOffset freshUntil)
 {
     private long _lastUsedTicks = lastUsedAt?.UtcTicks ?? 0;
 
     public Guid TokenId { get; } = tokenId;
     public string UserId { get; } = userId;
-    public string Name { get; } = name;
+    public string UserName { get; } = userName;
     public IReadOnlyList<string> Scopes { get; } = scopes;
     public DateTimeOffset ExpiresAt { get; } = expiresAt;
     public DateTimeOffset FreshUntil { get; } = freshUntil;
@@ -38,7 +38,8 @@ public sealed class CachedToken(Guid tokenId, string userId, string name, IReadO
 /// revoking it (<see cref="TokenAdministration"/>) and a change of its owner's admin role (<see cref="OidcAccounts"/>,
 /// <see cref="FirstAdminSetup"/>). A change made by another process is seen when the entry is no longer fresh, at most
 /// the duration later; commands never rely on it, they re-read the caller (<see cref="Caller.NowAsync"/>).
-/// Unknown, revoked and expired tokens are never cached: requests with them are limited per address before any look-up.
+/// Unknown, revoked and expired tokens are never cached: a flood of random ones would miss any cache, and requests whose token
+/// does not authenticate are limited per address (<c>RateLimiting:AnonymousPermitsPerMinute</c>).
 /// </summary>
 public sealed class TokenPrincipalCache(IOptions<IdentitySettings> settings) : IDisposable
 {
