@@ -33,13 +33,10 @@ public static class AccessTokens
         ParentTokenId = parentTokenId,
     };
 
-    /// <summary>The live token with this value, or null if unknown, expired or revoked.</summary>
-    public static Task<PersonalAccessToken?> FindActiveAsync(PortalDbContext db, string token, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var hash = HashOf(token);
-        return db.PersonalAccessTokens.Include(t => t.User)
+    /// <summary>The live token with this hash (<see cref="HashOf"/>), or null if unknown, expired or revoked.</summary>
+    public static Task<PersonalAccessToken?> FindActiveAsync(PortalDbContext db, string hash, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.PersonalAccessTokens.AsNoTracking().Include(t => t.User)
             .SingleOrDefaultAsync(t => t.Hash == hash && t.RevokedAt == null && t.ExpiresAt > now, cancellationToken);
-    }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

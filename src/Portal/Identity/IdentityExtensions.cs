@@ -87,6 +87,7 @@ public static class IdentityExtensions
         services.AddSingleton<SetupCode>();
         services.AddSingleton<TeamAdministration>();
         services.AddSingleton<TokenAdministration>();
+        services.AddSingleton<TokenPrincipalCache>();
         services.AddSingleton<CircuitCallers>().AddScoped<FirstAdminSetup>();
         return builder;
     }

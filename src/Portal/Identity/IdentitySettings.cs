@@ -17,6 +17,13 @@ public sealed class IdentitySettings
 
     [Range(1, 1440)]
     public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>
+    /// How long a process keeps what it found for a token (<see cref="TokenPrincipalCache"/>); zero reads it on every request.
+    /// Changes in this process apply at once; this is how long another process may take to see a revocation or role change.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Identity:TokenCacheDuration must be between {1} and {2}.")]
+    public TimeSpan TokenCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>The first admin, created at startup when the database has none (how automation sets up a portal).</summary>

@@ -34,7 +34,8 @@ public sealed record OidcSignInResult(PortalUser? User, string? Error);
 /// and the admin role then follow the claim, both ways, and every change is audited.
 /// </summary>
 public sealed class OidcAccounts(
-    UserManager<PortalUser> users, PortalDbContext db, AuditLog audit, IOptions<OidcSettings> settings, TimeProvider time, ILogger<OidcAccounts> logger)
+    UserManager<PortalUser> users, PortalDbContext db, AuditLog audit, TokenPrincipalCache tokens, IOptions<OidcSettings> settings, TimeProvider time,
+    ILogger<OidcAccounts> logger)
 {
     public async Task<OidcSignInResult> SignInAsync(ExternalIdentity identity, ClientInfo client, CancellationToken cancellationToken)
     {
@@ -47,8 +48,10 @@ public sealed class OidcAccounts(
             {
                 var actor = new AuditActor("user", user.Id, user.Email, null, client.Ip, client.UserAgent);
                 await SyncTeamsAsync(scope, actor, user, identity, cancellationToken);
-                await SyncAdminAsync(scope, actor, user, identity);
+                var adminChanged = await SyncAdminAsync(scope, actor, user, identity);
                 await scope.CommitAsync(cancellationToken);
+                // The person's tokens carry the admin scope only while they are an admin; teams are not cached.
+                if (adminChanged) tokens.ForgetUser(user.Id);
                 return new OidcSignInResult(user, null);
             }
         }
@@ -125,17 +128,18 @@ public sealed class OidcAccounts(
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    /// <summary>With an admin team configured, the admin role is exactly membership of it: granted and taken away.</summary>
-    private async Task SyncAdminAsync(AuditScope scope, AuditActor actor, PortalUser user, ExternalIdentity identity)
+    /// <summary>With an admin team configured, the admin role is exactly membership of it: granted and taken away. True when it changed.</summary>
+    private async Task<bool> SyncAdminAsync(AuditScope scope, AuditActor actor, PortalUser user, ExternalIdentity identity)
     {
-        if (string.IsNullOrWhiteSpace(settings.Value.AdminTeam)) return; // the claim says nothing about admins
+        if (string.IsNullOrWhiteSpace(settings.Value.AdminTeam)) return false; // the claim says nothing about admins
         var adminTeam = OidcGroups.ToTeam(settings.Value.AdminTeam).Team!; // valid: checked at startup
         var shouldBe = identity.Groups.Any(g => OidcGroups.ToTeam(g).Team == adminTeam);
-        if (shouldBe == await users.IsInRoleAsync(user, PortalClaims.AdminRole)) return;
+        if (shouldBe == await users.IsInRoleAsync(user, PortalClaims.AdminRole)) return false;
         var changed = shouldBe ? await users.AddToRoleAsync(user, PortalClaims.AdminRole) : await users.RemoveFromRoleAsync(user, PortalClaims.AdminRole);
         if (!changed.Succeeded)
             throw new InvalidOperationException($"Changing the admin role of {user.Email} failed: {string.Join(" ", changed.Errors.Select(e => e.Description))}");
         scope.Add(actor, new AuditRecord(shouldBe ? "user.admin.grant" : "user.admin.revoke", "user", user.Email, Details: new { adminTeam, source = "oidc" }));
+        return true;
     }
 
     /// <summary>The group as people know it, unless it is too long or holds control or formatting (bidi) characters.</summary>

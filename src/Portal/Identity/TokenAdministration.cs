@@ -22,7 +22,8 @@ public sealed record CreatedTokenView(string Token, TokenView Details);
 public sealed record CreateTokenRequest(string? Name, List<string>? Scopes, DateTimeOffset? ExpiresAt);
 
 /// <summary>A person's own personal access tokens: create (shown once), list, revoke.</summary>
-public sealed class TokenAdministration(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, IOptions<IdentitySettings> settings, TimeProvider time)
+public sealed class TokenAdministration(
+    IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TokenPrincipalCache cache, IOptions<IdentitySettings> settings, TimeProvider time)
 {
     public async Task<IReadOnlyList<TokenView>> ListAsync(Caller caller, CancellationToken cancellationToken)
     {
@@ -92,7 +93,12 @@ public sealed class TokenAdministration(IDbContextFactory<PortalDbContext> dbFac
             scope.Add(caller.Actor, new AuditRecord("token.revoke", "token", each.Id.ToString(),
                 Details: each == token ? new { each.Name, each.Prefix } : new { each.Name, each.Prefix, revokedWith = token.Id }));
         }
-        if (revoked.Count > 0) await scope.CommitAsync(cancellationToken);
+        if (revoked.Count > 0)
+        {
+            await scope.CommitAsync(cancellationToken);
+            // After the commit, so that no request re-reads and caches the token as it was before.
+            cache.ForgetTokens(revoked.Select(t => t.Hash));
+        }
         return CommandResult<TokenView>.Ok(TokenView.From(token));
     }
 
