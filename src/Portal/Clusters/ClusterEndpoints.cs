@@ -47,7 +47,7 @@ public static class ClusterEndpoints
             .WithSummary("Reveal the cluster's Consul initial management token (its root credential); audited")
             .WithDescription("Only owners of the cluster's team and admins; a token needs clusters:write. Every reveal, and every refused attempt, "
                 + "is recorded in the audit trail (never the value). The answer carries Cache-Control: no-store. A destroyed cluster answers 409.")
-            .RequireAuthorization(Policies.ClustersWrite)
+            .RequireAuthorization(Policies.ClustersWrite).Uncompressed()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         // Retrying enqueues work on the operation's cluster, as creating and changing it do; the route sits beside the operation it retries.
         api.MapPost("/operations/{id:guid}/retry", RetryAsync).WithTags("Operations").WithName("RetryOperation")
