@@ -29,7 +29,7 @@ public static class ApiCompression
             options.MimeTypes = MimeTypes;
         });
         // Brotli's fastest quality (1) shrinks JSON less than gzip's fastest: the OpenAPI document 148 KB → 28 KB against
-        // 16.5 KB. Optimal (quality 4) beats gzip at a similar cost; gzip's fastest is within a few percent of its default.
+        // 16.5 KB. Optimal (quality 4, far below the 11 of the static copies) makes it 9 KB.
         services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Optimal);
         services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
         services.Replace(ServiceDescriptor.Singleton<IResponseCompressionProvider, ApiCompressionProvider>());
