@@ -24,12 +24,18 @@ public static class ApiExtensions
         builder.Services.AddApiErrors();
         builder.AddApiRateLimiting();
         builder.Services.AddPortalOpenApi();
+        builder.Services.AddApiCompression();
         return builder;
     }
 
-    /// <summary>The API's middleware, for <c>/api</c> requests only: problem responses, body limit, rate limit.</summary>
+    /// <summary>
+    /// The API's middleware: compression for <c>/api</c> and <c>/openapi</c> (outermost, so that problems are compressed
+    /// too), then, for <c>/api</c> only, problem responses, body limit, rate limit.
+    /// </summary>
     public static WebApplication UsePortalApi(this WebApplication app)
     {
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/api") || http.Request.Path.StartsWithSegments("/openapi"),
+            compressed => compressed.UseApiCompression());
         app.UseWhen(http => http.Request.Path.StartsWithSegments("/api"), api =>
         {
             api.UseApiErrors();

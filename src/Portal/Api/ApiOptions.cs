@@ -8,4 +8,11 @@ public sealed class ApiOptions
     /// <summary>How often a quiet event stream sends a comment; shorter than the idle timeout of any proxy in between.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan EventStreamHeartbeat { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// API and OpenAPI answers shorter than this go out uncompressed: below about 1 KiB compression saves a few
+    /// bytes and costs more CPU than it saves on the wire.
+    /// </summary>
+    [Range(0, 1024 * 1024)]
+    public int CompressionMinimumBytes { get; set; } = 1024;
 }

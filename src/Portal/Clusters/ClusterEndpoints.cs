@@ -17,8 +17,11 @@ public static class ClusterEndpoints
         clusters.MapPost("/", CreateAsync).WithName("CreateCluster").WithSummary("Request a new dual-AZ Consul cluster")
             .RequireAuthorization(Policies.ClustersWrite).Idempotent()
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        clusters.MapGet("/", ListAsync).WithName("ListClusters").WithSummary("List your teams' clusters (admins: all), by name, a page at a time");
+        clusters.MapGet("/", ListAsync).WithName("ListClusters").WithSummary("List your teams' clusters (admins: all), by name, a page at a time")
+            .WithDescription("Each item is a summary (ClusterSummaryView): status, the essentials of the spec, instance counts and health, "
+                + "without the cluster's outputs. GET /api/v1/clusters/{name} returns the whole cluster, outputs included.");
         clusters.MapGet("/{name}", GetAsync).WithName("GetCluster").WithSummary("Get a cluster; its ETag guards PATCH and DELETE")
+            .WithDescription("The whole cluster: its spec, its outputs (every instance, address and endpoint) and its health.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         clusters.MapPatch("/{name}", UpdateAsync).WithName("UpdateCluster").WithSummary("Change the client count or Consul version; enqueues an update")
             .RequireAuthorization(Policies.ClustersWrite)
@@ -45,7 +48,7 @@ public static class ClusterEndpoints
             .WithSummary("Reveal the cluster's Consul initial management token (its root credential); audited")
             .WithDescription("Only owners of the cluster's team and admins; a token needs clusters:write. Every reveal, and every refused attempt, "
                 + "is recorded in the audit trail (never the value). The answer carries Cache-Control: no-store. A destroyed cluster answers 409.")
-            .RequireAuthorization(Policies.ClustersWrite)
+            .RequireAuthorization(Policies.ClustersWrite).Uncompressed()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         // Retrying enqueues work on the operation's cluster, as creating and changing it do; the route sits beside the operation it retries.
         api.MapPost("/operations/{id:guid}/retry", RetryAsync).WithTags("Operations").WithName("RetryOperation")
@@ -81,8 +84,9 @@ public static class ClusterEndpoints
             start = new ClusterCursor(name, createdAt, lastId);
         }
         var page = await reads.ListAsync(caller, new ClusterFilter(wanted, team, q), start, take, cancellationToken);
-        var next = Pagination.NextLink(http, page.Items, take, page.HasMore, c => Pagination.Encode(c.Name, c.CreatedAt.UtcTicks.ToString(), c.Id.ToString()));
-        return TypedResults.Ok(new ClusterListView(page.Items.Select(ClusterView.From).ToList(), next));
+        var next = Pagination.NextLink(http, page.Items, take, page.Next is not null,
+            _ => Pagination.Encode(page.Next!.Name, page.Next.CreatedAt.UtcTicks.ToString(), page.Next.Id.ToString()));
+        return TypedResults.Ok(new ClusterListView(page.Items, next));
     }
 
     private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetAsync(string name, ClusterReads reads, Caller caller, HttpResponse response, CancellationToken cancellationToken)
@@ -194,6 +198,7 @@ public static class ClusterEndpoints
         };
 }
 
-/// <summary>A page of clusters; <see cref="Next"/> is the URL of the next page, null on the last.</summary>
-public sealed record ClusterListView(IReadOnlyList<ClusterView> Items, string? Next = null);
+/// <summary>A page of cluster summaries; <see cref="Next"/> is the URL of the next page, null on the last.</summary>
+[Description("A page of clusters, each a summary without outputs; `next` is the URL of the next page, null on the last.")]
+public sealed record ClusterListView(IReadOnlyList<ClusterSummaryView> Items, string? Next = null);
 

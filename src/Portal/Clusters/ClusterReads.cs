@@ -10,8 +10,8 @@ public sealed record ClusterFilter(ClusterStatus? Status = null, string? Team = 
 /// <summary>Where a page of the list starts: after the cluster with this sort key.</summary>
 public sealed record ClusterCursor(string Name, DateTimeOffset CreatedAt, Guid Id);
 
-/// <summary>A page of clusters in list order; <see cref="HasMore"/> when another page follows.</summary>
-public sealed record ClusterPage(IReadOnlyList<Cluster> Items, bool HasMore);
+/// <summary>A page of cluster summaries in list order; <see cref="Next"/> is where the next page starts, null on the last.</summary>
+public sealed record ClusterPage(IReadOnlyList<ClusterSummaryView> Items, ClusterCursor? Next);
 
 /// <summary>A cluster with its newest operations, as its page shows them.</summary>
 public sealed record ClusterDetails(Cluster Cluster, IReadOnlyList<Operation> Operations);
@@ -23,7 +23,10 @@ public sealed record ClusterDetails(Cluster Cluster, IReadOnlyList<Operation> Op
 /// </summary>
 public sealed class ClusterReads(IDbContextFactory<PortalDbContext> dbFactory)
 {
-    /// <summary>The caller's clusters by name (then creation, then id), after <paramref name="after"/>; all of them without a <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// Summaries of the caller's clusters by name (then creation, then id), after <paramref name="after"/>; all of them without
+    /// a <paramref name="limit"/>. It reads only the columns a summary needs: never the outputs (most of a row) nor the secrets.
+    /// </summary>
     public async Task<ClusterPage> ListAsync(Caller caller, ClusterFilter filter, ClusterCursor? after, int? limit, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -35,9 +38,17 @@ public sealed class ClusterReads(IDbContextFactory<PortalDbContext> dbFactory)
             query = query.Where(c => string.Compare(c.Name, a.Name) > 0
                 || (c.Name == a.Name && (c.CreatedAt > a.CreatedAt || (c.CreatedAt == a.CreatedAt && c.Id.CompareTo(a.Id) > 0))));
         var ordered = query.OrderBy(c => c.Name).ThenBy(c => c.CreatedAt).ThenBy(c => c.Id);
-        if (limit is not { } take) return new ClusterPage(await ordered.ToListAsync(cancellationToken), false);
-        var rows = await ordered.Take(take + 1).ToListAsync(cancellationToken);
-        return new ClusterPage(rows.Take(take).ToList(), rows.Count > take);
+        var rows = await (limit is { } take ? ordered.Take(take + 1) : ordered)
+            .Select(c => new
+            {
+                c.Id,
+                Summary = ClusterSummaryView.From(c.Name, c.Team, c.Status, c.Engine, c.Spec, c.CreatedAt, c.UpdatedAt,
+                    c.Health, c.HealthCheckedAt, c.FailingChecks, c.ZoneOutage),
+            })
+            .ToListAsync(cancellationToken);
+        if (limit is not { } size || rows.Count <= size) return new ClusterPage(rows.Select(r => r.Summary).ToList(), null);
+        var last = rows[size - 1];
+        return new ClusterPage(rows.Take(size).Select(r => r.Summary).ToList(), new ClusterCursor(last.Summary.Name, last.Summary.CreatedAt, last.Id));
     }
 
     /// <summary>The teams that have clusters the caller may see, destroyed ones included, by name.</summary>

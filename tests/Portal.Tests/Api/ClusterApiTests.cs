@@ -269,4 +269,43 @@ public sealed class ClusterApiTests : PortalApiTest
         for (var i = 0; i < 600 && !await condition(); i++) await Task.Delay(50, Ct);
         Assert.True(await condition(), "The condition did not become true in time.");
     }
+
+    [Fact]
+    public async Task ListClusters_ReadyCluster_CarriesASummaryWithoutOutputsAndTheDetailKeepsThem()
+    {
+        var created = await Http.CreateClusterAsync(new { name = "lean", clientCount = 4, region = "us-west-2" });
+        await Http.WaitForOperationAsync((string)created["operation"]!["id"]!);
+
+        var item = Assert.Single((await Http.GetJsonAsync("/api/v1/clusters"))["items"]!.AsArray())!.AsObject();
+
+        Assert.Equal(["name", "team", "status", "engine", "spec", "instances", "createdAt", "updatedAt", "health", "zoneOutage"], item.Select(p => p.Key));
+        Assert.Equal(("lean", "ready", "simulated"), ((string)item["name"]!, (string)item["status"]!, (string)item["engine"]!));
+        Assert.Equal(["region", "availabilityZones", "vpcCidr", "serversPerAz", "clientCount", "consulVersion"], item["spec"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(("us-west-2", 4), ((string)item["spec"]!["region"]!, (int)item["spec"]!["clientCount"]!));
+        Assert.Equal("""{"servers":6,"clients":4,"total":10}""", item["instances"]!.ToJsonString());
+        Assert.Equal("healthy", (string)item["health"]!["status"]!);
+        Assert.Null(item["zoneOutage"]);
+        var detail = await Http.GetJsonAsync("/api/v1/clusters/lean");
+        Assert.Equal(6, detail["outputs"]!["wanMembers"]!.AsArray().Count);
+        Assert.NotNull(detail["spec"]!["serverInstanceType"]);
+        foreach (var field in new[] { "name", "team", "status", "engine", "createdAt", "updatedAt", "health", "zoneOutage" })
+            Assert.Equal(detail[field]?.ToJsonString(), item[field]?.ToJsonString());
+        foreach (var (field, value) in item["spec"]!.AsObject())
+            Assert.Equal(detail["spec"]![field]!.ToJsonString(), value!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task ListClusters_Query_ReadsNeitherOutputsNorSecrets()
+    {
+        await Http.WaitForOperationAsync((string)(await Http.CreateClusterAsync(new { name = "columns" }))["operation"]!["id"]!);
+        var before = App.Logs.Lines.Count;
+
+        await Http.GetJsonAsync("/api/v1/clusters?limit=10");
+
+        // EF Core logs every command it runs: the list's is the one that orders clusters by name.
+        var list = Assert.Single(App.Logs.Lines.Skip(before), l => l.Contains("Executed DbCommand") && l.Contains("FROM \"Clusters\"") && l.Contains("ORDER BY \"c\".\"Name\""));
+        Assert.Contains("\"SpecJson\"", list);
+        Assert.DoesNotContain("OutputsJson", list);
+        Assert.DoesNotContain("ProtectedSecrets", list);
+    }
 }

@@ -124,6 +124,34 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task OpenApiDocument_ClusterList_DocumentsSummariesWithoutOutputsAndTheDetailWithThem()
+    {
+        var document = JsonNode.Parse(await _app.CreateApiClient().GetStringAsync("/openapi/v1.json", Ct))!.AsObject();
+        JsonNode Operation(string path) => document["paths"]!.AsObject().Single(p => p.Key.TrimEnd('/') == path).Value!["get"]!;
+        JsonNode Schema(JsonNode schema) => schema["$ref"] is { } reference ? Resolve(document, (string)reference!)! : schema;
+        JsonNode Ok(string path) => Schema(Operation(path)["responses"]!["200"]!["content"]!["application/json"]!["schema"]!);
+
+        var list = Operation("/api/v1/clusters");
+        Assert.Contains("summary (ClusterSummaryView)", (string)list["description"]!);
+        Assert.Contains("GET /api/v1/clusters/{name} returns the whole cluster, outputs included", (string)list["description"]!);
+        var item = Ok("/api/v1/clusters")["properties"]!["items"]!["items"]!;
+        Assert.Equal("#/components/schemas/ClusterSummaryView", (string)item["$ref"]!);
+        var summary = Schema(item);
+        Assert.Contains("no outputs", (string)summary["description"]!);
+        var properties = summary["properties"]!.AsObject();
+        Assert.Equal(["name", "team", "status", "engine", "spec", "instances", "createdAt", "updatedAt", "health", "zoneOutage"], properties.Select(p => p.Key));
+        Assert.NotNull(properties["name"]!["description"]);
+        var spec = Schema(properties["spec"]!);
+        Assert.Equal(["region", "availabilityZones", "vpcCidr", "serversPerAz", "clientCount", "consulVersion"], spec["properties"]!.AsObject().Select(p => p.Key));
+        Assert.NotNull(spec["properties"]!["serversPerAz"]!["description"]);
+        Assert.NotNull(Schema(properties["instances"]!)["properties"]!["total"]!["description"]);
+
+        var detail = Ok("/api/v1/clusters/{name}");
+        Assert.NotNull(detail["properties"]!["outputs"]);
+        Assert.Contains("outputs", (string)Operation("/api/v1/clusters/{name}")["description"]!);
+    }
+
+    [Fact]
     public async Task ScalarReference_Served_AnswersHtml()
     {
         var response = await _app.CreateApiClient().GetAsync("/scalar/", Ct);
