@@ -14,7 +14,8 @@ public static class IdentityEndpoints
                 var tokens = antiforgery.GetAndStoreTokens(http);
                 return TypedResults.Ok(new AntiforgeryTokenView(tokens.HeaderName!, tokens.RequestToken!));
             })
-            .RequireAuthorization().WithTags("Tokens").WithName("GetAntiforgeryToken")
+            // The answer is a CSRF token, the secret BREACH was first shown to recover: never compressed.
+            .RequireAuthorization().Uncompressed().WithTags("Tokens").WithName("GetAntiforgeryToken")
             .WithSummary("For browser scripts using the sign-in cookie: the header to send with every POST, PATCH and DELETE");
 
         var teams = api.MapGroup("/teams").WithTags("Teams").RequireAuthorization(Policies.Admin);
@@ -43,6 +44,7 @@ public static class IdentityEndpoints
         tokens.MapPost("/", async Task<Results<Created<CreatedTokenView>, ValidationProblem, ProblemHttpResult>> (CreateTokenRequest request, Caller caller, TokenAdministration admin, CancellationToken ct) =>
             Answer(await admin.CreateAsync(caller, request, ct), token => TypedResults.Created($"/api/v1/tokens/{token.Details.Id}", token)))
             .RequireAuthorization(Policies.TokensWrite)
+            .Uncompressed() // the answer carries the new token: never compressed beside text the caller chose (its name)
             .WithName("CreateToken").WithSummary("Create a personal access token; the answer is the only time it is shown");
         tokens.MapDelete("/{id:guid}", async Task<Results<Ok<TokenView>, ValidationProblem, ProblemHttpResult>> (Guid id, Caller caller, TokenAdministration admin, CancellationToken ct) =>
             Answer(await admin.RevokeAsync(caller, id, ct), TypedResults.Ok))

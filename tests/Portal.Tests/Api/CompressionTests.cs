@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -63,7 +64,7 @@ public sealed class CompressionTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task RevealManagementToken_EvenWithNoMinimumSize_IsNeverCompressed()
+    public async Task SecretAnswers_EvenWithNoMinimumSize_AreNeverCompressed()
     {
         _app.Settings["Api:CompressionMinimumBytes"] = "0"; // every other answer is compressed, however short
         using var client = RawClient(_app.StartOnKestrel());
@@ -79,6 +80,17 @@ public sealed class CompressionTests : IAsyncDisposable
         Assert.Equal(HttpStatusCode.OK, reveal.StatusCode);
         Assert.Empty(reveal.Content.Headers.ContentEncoding);
         Assert.False(string.IsNullOrEmpty((string?)JsonNode.Parse(await reveal.Content.ReadAsStringAsync(Ct))!["managementToken"]));
+
+        // A new personal access token, and the antiforgery token: BREACH's first target was a CSRF token.
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/v1/tokens") { Content = JsonContent.Create(new { name = "ci", scopes = new[] { "clusters:read" } }) };
+        create.Headers.AcceptEncoding.ParseAdd("br, gzip");
+        using var created = await client.SendAsync(create, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Empty(created.Content.Headers.ContentEncoding);
+        Assert.StartsWith("pat_", (string?)JsonNode.Parse(await created.Content.ReadAsStringAsync(Ct))!["token"]);
+        using var antiforgery = await GetAsync(client, "/api/v1/antiforgery", "br, gzip");
+        Assert.Equal(HttpStatusCode.OK, antiforgery.StatusCode);
+        Assert.Empty(antiforgery.Content.Headers.ContentEncoding);
     }
 
     /// <summary>A client that decodes nothing itself, as the admin: what it receives is what went over the wire.</summary>
