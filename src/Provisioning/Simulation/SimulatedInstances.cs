@@ -109,10 +109,7 @@ internal static class SimulatedInstances
     {
         null => null,
         ResourceOutput r => state.TryGetValue(r.Resource, out var resource)
-            ? resource.Outputs[r.Property]?.DeepClone()
-                ?? (plan.Resources.FirstOrDefault(p => p.Name == r.Resource)?.Properties.GetValueOrDefault(r.Property) is int or string or bool
-                    ? Resolve(plan[r.Resource].Properties[r.Property], state, plan)
-                    : JsonValue.Create(resource.Id))
+            ? resource.Outputs[r.Property]?.DeepClone() ?? PlannedInput(plan, r) ?? JsonValue.Create(resource.Id)
             : null,
         Interpolation i => JsonValue.Create(string.Concat(i.Parts.Select(p => Resolve(p, state, plan) is JsonValue v ? v.ToString() : ""))),
         string s => JsonValue.Create(s),
@@ -122,4 +119,13 @@ internal static class SimulatedInstances
         IEnumerable<object?> list => new JsonArray(list.Select(item => Resolve(item, state, plan)).ToArray()),
         _ => JsonValue.Create(value.ToString()),
     };
+
+    private static JsonNode? PlannedInput(TopologyPlan plan, ResourceOutput output) =>
+        plan.Resources.FirstOrDefault(p => p.Name == output.Resource)?.Properties.GetValueOrDefault(output.Property) switch
+        {
+            int n => JsonValue.Create(n),
+            string s => JsonValue.Create(s),
+            bool b => JsonValue.Create(b),
+            _ => null,
+        };
 }
