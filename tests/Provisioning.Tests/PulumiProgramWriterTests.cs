@@ -69,6 +69,29 @@ public class PulumiProgramWriterTests
     }
 
     [Fact]
+    public void Write_ClientCount5To8_ChangesOnlyTheClientGroupsSizesAndTheClientCountOutputFollowsTheGroup()
+    {
+        var five = Load(PulumiProgramWriter.Write(TestSpecs.Plan(TestSpecs.Spec(clients: 5))));
+        var eight = Load(PulumiProgramWriter.Write(TestSpecs.Plan(TestSpecs.Spec(clients: 8))));
+
+        var before = (YamlMappingNode)five["resources"];
+        var after = (YamlMappingNode)eight["resources"];
+        var changed = after.Children.Where(r => r.Value.ToString() != before[r.Key].ToString()).Select(r => r.Key.ToString()).ToList();
+        Assert.Equal([TopologyPlanBuilder.ClientGroup], changed);
+        var group = (YamlMappingNode)after[TopologyPlanBuilder.ClientGroup]["properties"];
+        var groupBefore = (YamlMappingNode)before[TopologyPlanBuilder.ClientGroup]["properties"];
+        foreach (var size in new[] { "desiredCapacity", "minSize", "maxSize" })
+        {
+            Assert.Equal("5", groupBefore[size].ToString());
+            Assert.Equal("8", group[size].ToString());
+        }
+        var changedProperties = group.Children.Where(p => p.Value.ToString() != groupBefore[p.Key].ToString()).Select(p => p.Key.ToString()).Order();
+        Assert.Equal(["desiredCapacity", "maxSize", "minSize"], changedProperties);
+        // An up of the changed program resizes the group; the output reads the size back from it.
+        Assert.Equal("${clientGroup.desiredCapacity}", eight["outputs"]["clientCount"].ToString());
+    }
+
+    [Fact]
     public void Write_SamePlanTwice_GivesIdenticalSingleDocumentText()
     {
         var plan = TestSpecs.Plan();

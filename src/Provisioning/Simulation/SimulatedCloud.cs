@@ -36,6 +36,16 @@ internal static class SimulatedCloud
         _ => CreateLatency(typeName) * 0.6,
     };
 
+    /// <summary>
+    /// In-place updates: a group that launches instances waits for them to boot like a create; one that only
+    /// terminates waits for the clients to leave; anything else is an API call or two.
+    /// </summary>
+    public static TimeSpan UpdateLatency(string typeName, bool launches) => typeName switch
+    {
+        "Group" => launches ? CreateLatency(typeName) : TimeSpan.FromSeconds(30),
+        _ => CreateLatency(typeName) * 0.5,
+    };
+
     public static string NewId(PlannedResource resource, string stack) => resource.TypeName switch
     {
         "Vpc" => Hex("vpc-"),

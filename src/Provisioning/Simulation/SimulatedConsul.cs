@@ -150,6 +150,22 @@ internal static class SimulatedConsul
         };
     }
 
+    /// <summary>The resource type of a Consul node's own step in an operation's events (a client joining or leaving).</summary>
+    public const string ClientType = "consul:client";
+
+    /// <summary>Clients join the datacenter of their own zone.</summary>
+    public static string DatacenterOf(TopologyPlan plan, JsonObject instance) =>
+        ConsulAgentConfigs.Datacenter(plan.Spec, plan.Spec.AvailabilityZones.ToList().IndexOf(SimulatedInstances.Zone(instance)));
+
+    /// <summary>What <c>consul members</c> shows of the clients, per datacenter, once the client group runs these instances; clients that left are gone from it.</summary>
+    public static string ClientMembers(TopologyPlan plan, JsonObject clientGroupOutputs)
+    {
+        var clients = (clientGroupOutputs["instances"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var perDc = Enumerable.Range(0, plan.Spec.AvailabilityZones.Count).Select(zone => ConsulAgentConfigs.Datacenter(plan.Spec, zone))
+            .Select(dc => $"{clients.Count(c => DatacenterOf(plan, c) == dc)} in {dc}");
+        return $"{clients.Count} client(s) alive: {string.Join(", ", perDc)}";
+    }
+
     public static DateTimeOffset? OutageOf(IReadOnlyDictionary<string, SimulatedResource> state, int zone) =>
         state.TryGetValue(TopologyPlanBuilder.ServerGroup(zone), out var group) && group.Outputs[OutageKey]?.GetValue<string>() is { } since
             ? DateTimeOffset.Parse(since, System.Globalization.CultureInfo.InvariantCulture)

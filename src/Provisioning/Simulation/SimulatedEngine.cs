@@ -31,13 +31,18 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
         var existing = (await store.LoadAsync(context.StackName, CancellationToken.None)).ToDictionary(r => r.Name);
         if (context.Resumed || existing.Count > 0)
             await sink.EmitAsync(EngineEvent.Diagnostic(
-                $"Simulated AWS already holds {existing.Count} of the plan's {plan.Resources.Count} resources; only the missing ones are created."), CancellationToken.None);
+                $"Simulated AWS already holds {existing.Count} of the plan's {plan.Resources.Count} resources; only the missing ones are created, and those whose inputs changed are updated."), CancellationToken.None);
 
         var run = await WalkAsync(plan.Resources, r => r.DependsOn, async (resource, token) =>
         {
-            if (existing.ContainsKey(resource.Name))
+            if (existing.TryGetValue(resource.Name, out var stored))
             {
+                var changed = SimulatedDiff.ChangedProperties(resource, stored);
+                if (changed.Count > 0) return await UpdateAsync(plan, resource, stored, changed, context, sink, token);
                 await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "same", $"{resource.Name} is unchanged"), CancellationToken.None);
+                // State written before inputs were recorded learns them now, so the next change is diffed by property.
+                if (stored.Outputs[SimulatedDiff.InputsKey] is null)
+                    await store.UpdateOutputsAsync(context.StackName, resource.Name, WithInputs(resource, stored.Outputs), CancellationToken.None);
                 await sink.EmitAsync(EngineEvent.Succeeded(resource.Name, resource.Type, "same", $"{resource.Name} is unchanged"), CancellationToken.None);
                 return null;
             }
@@ -49,7 +54,7 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
                 return failure;
             }
             var id = SimulatedCloud.NewId(resource, context.StackName);
-            var outputs = SimulatedCloud.Outputs(resource, id, plan.Spec.Region, Account);
+            var outputs = WithInputs(resource, SimulatedCloud.Outputs(resource, id, plan.Spec.Region, Account));
             if (resource.TypeName == "Group") outputs["instances"] = SimulatedInstances.For(plan, resource);
             if (!await store.AddAsync(context.StackName, new SimulatedResource(resource.Name, resource.Type, id, outputs, time.GetUtcNow()), CancellationToken.None))
             {
@@ -60,6 +65,8 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
             await sink.EmitAsync(EngineEvent.Succeeded(resource.Name, resource.Type, "create", $"Created {resource.Name}: {id}"), CancellationToken.None);
             return null;
         }, cancellationToken);
+        if (run.Failures.Count == 0 && !run.Interrupted)
+            run = await DeleteRemovedAsync(plan, existing, context, sink, run, cancellationToken);
 
         await EmitSummaryAsync(sink, "update", run, clock.Elapsed);
         if (run.Failures.Count > 0)
@@ -111,30 +118,45 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
         return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: missing == 0 ? SimulatedInstances.Outputs(plan, state) : null);
     }
 
-    /// <summary>Compares the plan with the simulated state; nothing is created or deleted.</summary>
+    /// <summary>
+    /// Compares the plan with the simulated state as <see cref="UpAsync"/> would: missing resources are created,
+    /// those whose inputs changed updated (with the properties named), those the plan no longer has deleted.
+    /// Nothing is changed.
+    /// </summary>
     public async Task<DeploymentResult> PreviewAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)
     {
         var existing = (await store.LoadAsync(context.StackName, cancellationToken)).ToDictionary(r => r.Name);
         var planned = plan.Resources.Select(r => r.Name).ToHashSet();
-        var result = new PreviewResult(
-            plan.Resources.Where(r => !existing.ContainsKey(r.Name)).Select(r => r.Name).ToList(),
-            [],
-            existing.Keys.Where(n => !planned.Contains(n)).Order(StringComparer.Ordinal).ToList(),
-            plan.Resources.Where(r => existing.ContainsKey(r.Name)).Select(r => r.Name).ToList());
-
+        List<string> create = [], update = [], unchanged = [];
         foreach (var resource in plan.Resources)
         {
-            var op = existing.ContainsKey(resource.Name) ? "same" : "create";
-            await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic,
-                op == "create" ? $"+ {resource.Name} ({resource.TypeName}) would be created" : $"  {resource.Name} ({resource.TypeName}) is unchanged",
-                Resource: new EventResource(resource.Name, resource.Type, op)), CancellationToken.None);
+            var changed = existing.TryGetValue(resource.Name, out var stored) ? SimulatedDiff.ChangedProperties(resource, stored) : null;
+            var (op, message, list) = changed switch
+            {
+                null => ("create", $"+ {resource.Name} ({resource.TypeName}) would be created", create),
+                { Count: > 0 } => ("update", $"~ {resource.Name} ({resource.TypeName}) would be updated: {string.Join(", ", changed)}{ScalingOf(plan, resource, stored!)}", update),
+                _ => ("same", $"  {resource.Name} ({resource.TypeName}) is unchanged", unchanged),
+            };
+            list.Add(resource.Name);
+            await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic, message, Resource: new EventResource(resource.Name, resource.Type, op)), CancellationToken.None);
         }
-        foreach (var name in result.Delete)
+        var delete = existing.Keys.Where(n => !planned.Contains(n)).Order(StringComparer.Ordinal).ToList();
+        foreach (var name in delete)
             await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic, $"- {name} would be deleted",
                 Resource: new EventResource(name, existing[name].Type, "delete")), CancellationToken.None);
+        var result = new PreviewResult(create, update, delete, unchanged);
         await sink.EmitAsync(new EngineEvent(EngineEventType.Summary,
-            $"Preview: {result.Create.Count} to create, {result.Delete.Count} to delete, {result.Unchanged.Count} unchanged. Nothing was changed."), CancellationToken.None);
+            $"Preview: {create.Count} to create, {update.Count} to update, {delete.Count} to delete, {unchanged.Count} unchanged. Nothing was changed."), CancellationToken.None);
         return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: result.ToJson());
+    }
+
+    /// <summary>For a group whose size changes, how many instances it would launch or terminate.</summary>
+    private static string ScalingOf(TopologyPlan plan, PlannedResource resource, SimulatedResource stored)
+    {
+        if (resource.TypeName != "Group" || resource.Properties.GetValueOrDefault("desiredCapacity") is not int size) return "";
+        var running = (stored.Outputs["instances"] as JsonArray)?.Count ?? 0;
+        return size > running ? $" ({running} → {size}: launches {size - running} instance(s))"
+            : size < running ? $" ({running} → {size}: terminates {running - size} instance(s))" : "";
     }
 
     public async Task<ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken)
@@ -207,6 +229,80 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
 
         var after = (await store.LoadAsync(context.StackName, CancellationToken.None)).ToDictionary(r => r.Name);
         return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: SimulatedInstances.Outputs(plan, after));
+    }
+
+    private static JsonObject WithInputs(PlannedResource resource, JsonObject outputs)
+    {
+        var updated = (JsonObject)outputs.DeepClone();
+        updated[SimulatedDiff.InputsKey] = SimulatedDiff.Fingerprint(resource);
+        // Like the provider's state: a group reports the sizes it was given.
+        if (resource.TypeName == "Group")
+            foreach (var property in SimulatedDiff.ScalingProperties)
+                if (resource.Properties.GetValueOrDefault(property) is int value) updated[property] = value;
+        return updated;
+    }
+
+    /// <summary>
+    /// An in-place update, as the provider makes it: a launch template gets a new version; a group takes its new
+    /// sizes and Auto Scaling launches or terminates instances until it has them. A client it terminates leaves
+    /// Consul gracefully first (leave_on_terminate); one it launches proves its boot and joins its zone's datacenter.
+    /// </summary>
+    private async Task<string?> UpdateAsync(
+        TopologyPlan plan, PlannedResource resource, SimulatedResource stored, IReadOnlyList<string> changed,
+        DeploymentContext context, IDeploymentEventSink sink, CancellationToken token)
+    {
+        var properties = string.Join(", ", changed);
+        await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "update",
+            $"Updating {resource.Name} ({resource.TypeName}): {properties}{ScalingOf(plan, resource, stored)}"), CancellationToken.None);
+        var outputs = WithInputs(resource, stored.Outputs);
+        if (resource.TypeName == "LaunchTemplate")
+            outputs["latestVersion"] = (stored.Outputs["latestVersion"]?.GetValue<int>() ?? 1) + 1;
+
+        IReadOnlyList<JsonObject> launched = [], terminated = [];
+        if (resource.Name == TopologyPlanBuilder.ClientGroup)
+        {
+            var state = (await store.LoadAsync(context.StackName, CancellationToken.None)).ToDictionary(r => r.Name);
+            var downZones = plan.Spec.AvailabilityZones
+                .Where((zone, index) => options.DownZones.Contains(zone) || SimulatedConsul.OutageOf(state, index) is not null).ToHashSet();
+            (var instances, launched, terminated) = SimulatedInstances.Rebalance(plan, stored.Outputs["instances"] as JsonArray ?? [], downZones);
+            outputs["instances"] = instances;
+        }
+
+        if (!await DelayAsync(SimulatedCloud.UpdateLatency(resource.TypeName, launched.Count > 0), token)) return Interrupted;
+        foreach (var instance in terminated)
+            await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic,
+                $"{resource.Name}: {instance["instanceId"]} ({instance["privateIp"]}) left datacenter {SimulatedConsul.DatacenterOf(plan, instance)} gracefully and was terminated",
+                Resource: new EventResource(instance["instanceId"]!.GetValue<string>(), SimulatedConsul.ClientType, "delete")), CancellationToken.None);
+        foreach (var instance in launched)
+            await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic,
+                $"{resource.Name}: launched {instance["instanceId"]} ({instance["privateIp"]}) in {SimulatedInstances.Zone(instance)}; it proved its boot (lifecycle hook {ClusterNames.BootLifecycleHook}) and joined datacenter {SimulatedConsul.DatacenterOf(plan, instance)}",
+                Resource: new EventResource(instance["instanceId"]!.GetValue<string>(), SimulatedConsul.ClientType, "create")), CancellationToken.None);
+
+        if (!await store.UpdateOutputsAsync(context.StackName, resource.Name, outputs, CancellationToken.None))
+            return $"updating {resource.Type} ({resource.Name}): the resource no longer exists";
+        if (resource.Name == TopologyPlanBuilder.ClientGroup)
+            await sink.EmitAsync(EngineEvent.Diagnostic($"Consul: {SimulatedConsul.ClientMembers(plan, outputs)}"), CancellationToken.None);
+        await sink.EmitAsync(EngineEvent.Succeeded(resource.Name, resource.Type, "update", $"Updated {resource.Name}: {stored.Id} ({properties})"), CancellationToken.None);
+        return null;
+    }
+
+    /// <summary>Deletes what the state holds and the plan no longer names, newest first: what was created after a resource may depend on it.</summary>
+    private async Task<WalkResult> DeleteRemovedAsync(
+        TopologyPlan plan, IReadOnlyDictionary<string, SimulatedResource> existing, DeploymentContext context, IDeploymentEventSink sink,
+        WalkResult run, CancellationToken cancellationToken)
+    {
+        var planned = plan.Resources.Select(r => r.Name).ToHashSet();
+        var completed = run.Completed;
+        foreach (var resource in existing.Values.Where(r => !planned.Contains(r.Name)).OrderByDescending(r => r.CreatedAt))
+        {
+            var typeName = resource.Type[(resource.Type.LastIndexOf(':') + 1)..];
+            await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "delete", $"Deleting {resource.Name} ({typeName}): the plan no longer has it"), CancellationToken.None);
+            if (!await DelayAsync(SimulatedCloud.DeleteLatency(typeName), cancellationToken)) return run with { Interrupted = true, Completed = completed };
+            await store.RemoveAsync(context.StackName, resource.Name, CancellationToken.None);
+            await sink.EmitAsync(EngineEvent.Succeeded(resource.Name, resource.Type, "delete", $"Deleted {resource.Name}: {resource.Id}"), CancellationToken.None);
+            completed++;
+        }
+        return run with { Completed = completed };
     }
 
     private const string Interrupted = "\0interrupted";

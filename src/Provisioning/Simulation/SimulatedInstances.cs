@@ -71,7 +71,7 @@ internal static class SimulatedInstances
     public static JsonObject Outputs(TopologyPlan plan, IReadOnlyDictionary<string, SimulatedResource> state)
     {
         var outputs = new JsonObject();
-        foreach (var (key, value) in plan.Outputs) outputs[key] = Resolve(value, state);
+        foreach (var (key, value) in plan.Outputs) outputs[key] = Resolve(value, state, plan);
 
         var servers = new JsonObject();
         var wan = new JsonArray();
@@ -101,18 +101,31 @@ internal static class SimulatedInstances
             ? (JsonArray)instances.DeepClone()
             : [];
 
-    private static JsonNode? Resolve(object? value, IReadOnlyDictionary<string, SimulatedResource> state) => value switch
+    /// <remarks>
+    /// Like Pulumi's, a resource's outputs include its inputs: state stored before a property was recorded answers
+    /// with the planned input (the plan matches the state once an up succeeded).
+    /// </remarks>
+    private static JsonNode? Resolve(object? value, IReadOnlyDictionary<string, SimulatedResource> state, TopologyPlan plan) => value switch
     {
         null => null,
         ResourceOutput r => state.TryGetValue(r.Resource, out var resource)
-            ? resource.Outputs[r.Property]?.DeepClone() ?? JsonValue.Create(resource.Id)
+            ? resource.Outputs[r.Property]?.DeepClone() ?? PlannedInput(plan, r) ?? JsonValue.Create(resource.Id)
             : null,
-        Interpolation i => JsonValue.Create(string.Concat(i.Parts.Select(p => Resolve(p, state) is JsonValue v ? v.ToString() : ""))),
+        Interpolation i => JsonValue.Create(string.Concat(i.Parts.Select(p => Resolve(p, state, plan) is JsonValue v ? v.ToString() : ""))),
         string s => JsonValue.Create(s),
         int n => JsonValue.Create(n),
         bool b => JsonValue.Create(b),
-        IReadOnlyDictionary<string, object?> map => new JsonObject(map.Select(kv => KeyValuePair.Create(kv.Key, Resolve(kv.Value, state)))),
-        IEnumerable<object?> list => new JsonArray(list.Select(item => Resolve(item, state)).ToArray()),
+        IReadOnlyDictionary<string, object?> map => new JsonObject(map.Select(kv => KeyValuePair.Create(kv.Key, Resolve(kv.Value, state, plan)))),
+        IEnumerable<object?> list => new JsonArray(list.Select(item => Resolve(item, state, plan)).ToArray()),
         _ => JsonValue.Create(value.ToString()),
     };
+
+    private static JsonNode? PlannedInput(TopologyPlan plan, ResourceOutput output) =>
+        plan.Resources.FirstOrDefault(p => p.Name == output.Resource)?.Properties.GetValueOrDefault(output.Property) switch
+        {
+            int n => JsonValue.Create(n),
+            string s => JsonValue.Create(s),
+            bool b => JsonValue.Create(b),
+            _ => null,
+        };
 }

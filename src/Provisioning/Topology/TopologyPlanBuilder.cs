@@ -124,6 +124,8 @@ public static partial class TopologyPlanBuilder
             ["primaryDatacenter"] = ConsulAgentConfigs.Datacenter(spec, ConsulAgentConfigs.PrimaryZone),
             ["serverGroups"] = zones.ToDictionary(z => spec.AvailabilityZones[z], z => (object?)new ResourceOutput(ServerGroup(z), "name")),
             ["clientGroup"] = new ResourceOutput(ClientGroup, "name"),
+            // The group's size as deployed, so the outputs follow a changed client count.
+            ["clientCount"] = new ResourceOutput(ClientGroup, "desiredCapacity"),
             ["joinTags"] = zones.ToDictionary(z => spec.AvailabilityZones[z], z => (object?)ClusterNames.JoinTag(spec, z)),
             ["logGroups"] = LogGroups.Select(g => (object?)new ResourceOutput(g, "name")).ToList(),
             ["kmsKeyAlias"] = new ResourceOutput(ClusterKeyAlias, "name"),

@@ -31,6 +31,33 @@ public sealed class ClusterChangeApiTests : PortalApiTest
     }
 
     [Fact]
+    public async Task PatchCluster_ClientCount5To8OnSimulated_UpdatesTheClientGroupLaunchesThreeClientsAndListsThemInTheOutputs()
+    {
+        await ReadyClusterAsync("scaled");
+        var before = (await Http.GetJsonAsync("/api/v1/clusters/scaled"))["outputs"]!["clients"]!.AsArray().Select(c => (string)c!["instanceId"]!).ToList();
+        Assert.Equal(5, before.Count);
+
+        var body = JsonNode.Parse(await (await PatchAsync("/api/v1/clusters/scaled", """{"clientCount":8}""")).Content.ReadAsStringAsync(Ct))!;
+        var operation = await Http.WaitForOperationAsync((string)body["operation"]!["id"]!);
+
+        Assert.Equal("succeeded", (string)operation["state"]!);
+        var events = await Http.AllEventsAsync((string)operation["id"]!);
+        var steps = events.Where(e => e["resource"] is not null && (string)e["type"]! == "resource-succeeded")
+            .ToDictionary(e => (string)e["resource"]!["name"]!, e => (string)e["resource"]!["op"]!);
+        Assert.Equal("update", steps["clientGroup"]);
+        Assert.Equal(["clientGroup"], steps.Where(s => s.Value is "create" or "update" or "delete" or "replace").Select(s => s.Key));
+        var launched = events.Where(e => (string?)e["resource"]?["type"] == "consul:client" && (string)e["resource"]!["op"]! == "create")
+            .Select(e => (string)e["resource"]!["name"]!).ToList();
+        Assert.Equal(3, launched.Count);
+        var cluster = await Http.GetJsonAsync("/api/v1/clusters/scaled");
+        Assert.Equal(8, (int)cluster["spec"]!["clientCount"]!);
+        var after = cluster["outputs"]!["clients"]!.AsArray().Select(c => (string)c!["instanceId"]!).ToList();
+        Assert.Equal(8, after.Count);
+        Assert.Equal(before.Concat(launched).Order(), after.Order()); // the five keep running; the three are new
+        Assert.Equal(8, (int)cluster["outputs"]!["clientCount"]!);
+    }
+
+    [Fact]
     public async Task PatchCluster_InvalidValues_Answers400PerField()
     {
         await ReadyClusterAsync("strict");

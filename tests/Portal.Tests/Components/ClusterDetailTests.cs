@@ -60,6 +60,18 @@ public sealed class ClusterDetailTests : PortalComponentContext
     }
 
     [Fact]
+    public async Task ClusterDetail_Header_ShowsTheServerAndClientCountsBesideTheVersion()
+    {
+        var created = await Api.CreateClusterAsync(new { name = "counted", clientCount = 3 });
+        await Api.WaitForOperationAsync((string)created["operation"]!["id"]!);
+        UsePortalServices();
+
+        var page = Render<ClusterDetail>(p => p.Add(c => c.Name, "counted"));
+
+        page.WaitForAssertion(() => Assert.Equal("6 servers · 3 clients", page.Find("[data-testid=node-counts]").TextContent.Trim()));
+    }
+
+    [Fact]
     public async Task ClusterDetail_ReadyCluster_ConnectTunnelsToARealServerAndEveryLineHasItsCopyButton()
     {
         var page = await OpenReadyAsync("reachable");

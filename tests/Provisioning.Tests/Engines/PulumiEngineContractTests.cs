@@ -32,4 +32,19 @@ public sealed class PulumiEngineContractTests : DeploymentEngineContractTests, I
     }
 
     public void Dispose() => _sandbox.Dispose();
+
+    /// <remarks>
+    /// The fake CLI's <c>up</c> keeps an existing resource as it is (it has no update step), so a changed client count
+    /// is proven on the program instead (PulumiProgramWriterTests); here, that the outputs carry the group's size through the CLI.
+    /// </remarks>
+    [Fact]
+    public async Task UpAsync_NewStack_TheOutputsCarryTheClientGroupsSize()
+    {
+        var plan = TestSpecs.Plan(TestSpecs.Spec(clients: 4));
+
+        var result = await _sandbox.Engine(new Dictionary<string, string>()).UpAsync(plan, new DeploymentContext("sized", false, Secrets), new RecordingSink(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        Assert.Equal("4", result.Outputs!["clientCount"]!.ToString());
+    }
 }
