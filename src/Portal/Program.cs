@@ -17,7 +17,7 @@ using Portal.Security;
 
 if (await args.TryRunBackupVerbAsync()) return;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(StaticAssetFiles.HostOptions(args));
 
 builder.AddPortalConfiguration();
 builder.AddSecurityHeaders();

@@ -15,6 +15,25 @@ public class SimulatedEngineTests
     }
 
     [Fact]
+    public async Task UpAsync_CancelledWhileResourcesAreCreating_ReportsThemCancelledNeverFailed()
+    {
+        // Real (scaled) latencies: several resources are being created when the cancellation comes.
+        var engine = new SimulatedEngine(new InMemorySimulatedStateStore(), new SimulatedEngineOptions { TimeScale = 0.02 }, TimeProvider.System);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var sink = RecordingSink.CancellingAfter(3, cancellation);
+
+        var result = await engine.UpAsync(Plans.Build(), new DeploymentContext("alpha", false, TestSpecs.Secrets()), sink, cancellation.Token);
+
+        Assert.Equal(DeploymentOutcome.Cancelled, result.Outcome);
+        Assert.Empty(sink.Names(EngineEventType.ResourceFailed));
+        Assert.All(sink.Events, e => Assert.False(e.Message.Any(c => char.IsControl(c) && c != '\n'), $"control character in: {e.Message}"));
+        var unfinished = sink.Names(EngineEventType.ResourceStarted).Except(sink.Names(EngineEventType.ResourceSucceeded)).ToList();
+        Assert.NotEmpty(unfinished);
+        var summary = Assert.Single(sink.Events, e => e.Type == EngineEventType.Summary);
+        Assert.Contains($"0 failed, {unfinished.Count} cancelled", summary.Message);
+    }
+
+    [Fact]
     public async Task UpAsync_InstantScale_CreatesEveryResourceAfterItsDependencies()
     {
         var store = new InMemorySimulatedStateStore();

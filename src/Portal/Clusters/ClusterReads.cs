@@ -43,7 +43,10 @@ public sealed class ClusterReads(IDbContextFactory<PortalDbContext> dbFactory)
             {
                 c.Id,
                 Summary = ClusterSummaryView.From(c.Name, c.Team, c.Status, c.Engine, c.Spec, c.CreatedAt, c.UpdatedAt,
-                    c.Health, c.HealthCheckedAt, c.FailingChecks, c.ZoneOutage),
+                    c.Health, c.HealthCheckedAt, c.FailingChecks, c.ZoneOutage,
+                    // At most one is active per cluster (a unique index): the one a retry or a change just queued.
+                    db.Operations.Where(o => o.ClusterId == c.Id && Operation.ActiveStates.Contains(o.State))
+                        .Select(o => (OperationKind?)o.Kind).FirstOrDefault()),
             })
             .ToListAsync(cancellationToken);
         if (limit is not { } size || rows.Count <= size) return new ClusterPage(rows.Select(r => r.Summary).ToList(), null);

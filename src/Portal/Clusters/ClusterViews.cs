@@ -47,18 +47,19 @@ public sealed record ClusterSummaryView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     ClusterHealthSummary Health,
-    [property: Description("The Availability Zone a zone-outage drill has taken down; null when none is.")] string? ZoneOutage)
+    [property: Description("The Availability Zone a zone-outage drill has taken down; null when none is.")] string? ZoneOutage,
+    [property: Description("The kind of the operation queued or running on the cluster; null when none is.")] OperationKind? ActiveOperation = null)
 {
     /// <summary>From the columns a list reads (never the outputs nor the secrets); <see cref="ClusterReads.ListAsync"/> projects them.</summary>
     public static ClusterSummaryView From(string name, string team, ClusterStatus status, string engine, ClusterSpec spec,
         DateTimeOffset createdAt, DateTimeOffset updatedAt, HealthStatus health, DateTimeOffset? healthCheckedAt,
-        IReadOnlyList<string>? failingChecks, string? zoneOutage) => new(
+        IReadOnlyList<string>? failingChecks, string? zoneOutage, OperationKind? activeOperation) => new(
         name, team, status, engine,
         new ClusterSpecSummary(spec.Region, spec.AvailabilityZones, spec.VpcCidr, spec.ServersPerAz, spec.ClientCount, spec.ConsulVersion),
         ClusterInstanceCounts.Of(spec),
         createdAt, updatedAt,
         new ClusterHealthSummary(health, healthCheckedAt, failingChecks ?? []),
-        zoneOutage);
+        zoneOutage, activeOperation);
 }
 
 /// <summary>What a list needs of a spec: where the cluster runs, how big it is and which Consul it runs.</summary>

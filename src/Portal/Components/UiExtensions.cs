@@ -4,8 +4,9 @@ namespace Portal.Components;
 
 public static class UiExtensions
 {
-    public static IHostApplicationBuilder AddPortalUi(this IHostApplicationBuilder builder)
+    public static WebApplicationBuilder AddPortalUi(this WebApplicationBuilder builder)
     {
+        builder.UseBuildOutputAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         return builder;
@@ -13,7 +14,7 @@ public static class UiExtensions
 
     public static WebApplication MapPortalUi(this WebApplication app)
     {
-        app.MapStaticAssets();
+        app.MapStaticAssets().AnswerMissingFilesNotFound(app.Environment);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

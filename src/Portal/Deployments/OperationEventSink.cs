@@ -141,7 +141,7 @@ internal sealed class OperationEventSink : IDeploymentEventSink
         ResourceType = e.Resource?.Type,
         ResourceOp = e.Resource?.Op,
         // A last line of defence: engines must not report secrets, and if one ever does it is not stored.
-        Message = SecretRedaction.Redact(e.Message, _secrets),
+        Message = EventText.Clean(SecretRedaction.Redact(e.Message, _secrets)),
         Severity = EventTypes.Of(e.Severity),
     };
 }

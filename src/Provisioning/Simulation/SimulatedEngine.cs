@@ -48,6 +48,8 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
             }
             await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "create", $"Creating {resource.Name} ({resource.TypeName})"), CancellationToken.None);
             var failure = await SimulateCreateAsync(plan, resource, context, sink, token);
+            // Cancelled while creating: not a failure of the resource. The operation ends cancelled, and says so.
+            if (failure == Interrupted) return Interrupted;
             if (failure is not null)
             {
                 await sink.EmitAsync(EngineEvent.Failed(resource.Name, resource.Type, "create", failure), CancellationToken.None);
@@ -297,7 +299,7 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
         {
             var typeName = resource.Type[(resource.Type.LastIndexOf(':') + 1)..];
             await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "delete", $"Deleting {resource.Name} ({typeName}): the plan no longer has it"), CancellationToken.None);
-            if (!await DelayAsync(SimulatedCloud.DeleteLatency(typeName), cancellationToken)) return run with { Interrupted = true, Completed = completed };
+            if (!await DelayAsync(SimulatedCloud.DeleteLatency(typeName), cancellationToken)) return run with { Interrupted = true, Completed = completed, Cancelled = run.Cancelled + 1 };
             await store.RemoveAsync(context.StackName, resource.Name, CancellationToken.None);
             await sink.EmitAsync(EngineEvent.Succeeded(resource.Name, resource.Type, "delete", $"Deleted {resource.Name}: {resource.Id}"), CancellationToken.None);
             completed++;
@@ -348,7 +350,8 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
         }
     }
 
-    private sealed record WalkResult(Dictionary<string, string> Failures, bool Interrupted, int Completed);
+    /// <param name="Cancelled">Resources whose work was under way when the run was cancelled.</param>
+    private sealed record WalkResult(Dictionary<string, string> Failures, bool Interrupted, int Completed, int Cancelled = 0);
 
     /// <summary>
     /// Runs <paramref name="step"/> for every node once all its prerequisites have completed,
@@ -369,6 +372,7 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
         var failures = new Dictionary<string, string>();
         var interrupted = false;
         var completed = 0;
+        var cancelled = 0;
         var parallelism = Math.Max(1, options.Parallelism);
 
         while (pending.Count > 0 || running.Count > 0)
@@ -390,7 +394,7 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
             var node = running[index].Node;
             running.RemoveAt(index);
             var error = await finished;
-            if (error == Interrupted) interrupted = true;
+            if (error == Interrupted) (interrupted, cancelled) = (true, cancelled + 1);
             else if (error is not null) failures[node.Name] = error;
             else
             {
@@ -398,14 +402,14 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
                 foreach (var set in waiting.Values) set.Remove(node.Name);
             }
         }
-        return new WalkResult(failures, interrupted || (cancellationToken.IsCancellationRequested && pending.Count > 0), completed);
+        return new WalkResult(failures, interrupted || (cancellationToken.IsCancellationRequested && pending.Count > 0), completed, cancelled);
     }
 
     private static ValueTask EmitSummaryAsync(IDeploymentEventSink sink, string kind, WalkResult run, TimeSpan elapsed)
     {
         var result = run.Failures.Count > 0 ? "failed" : run.Interrupted ? "stopped" : "succeeded";
         return sink.EmitAsync(new EngineEvent(EngineEventType.Summary,
-            $"Simulated {kind} {result} after {elapsed.TotalSeconds:0.0}s: {run.Completed} resource(s) done, {run.Failures.Count} failed.",
+            $"Simulated {kind} {result} after {elapsed.TotalSeconds:0.0}s: {run.Completed} resource(s) done, {run.Failures.Count} failed{(run.Cancelled > 0 ? $", {run.Cancelled} cancelled" : "")}.",
             run.Failures.Count > 0 ? EventSeverity.Error : EventSeverity.Info), CancellationToken.None);
     }
 }

@@ -227,6 +227,28 @@ public sealed class ClusterApiTests : PortalApiTest
     }
 
     [Fact]
+    public async Task ListClusters_RetryUnderWay_NamesTheActiveOperationUntilItEnds()
+    {
+        App.Settings["Provisioning:Simulated:TimeScale"] = "0.05";
+        var created = await Http.CreateClusterAsync(new { name = "flaky", simulation = new { failResource = "serverGroupB" } });
+        var failed = await Http.WaitForOperationAsync((string)created["operation"]!["id"]!);
+        Assert.Null((await ListItemAsync("flaky"))["activeOperation"]);
+
+        var retry = await Http.PostAsync($"/api/v1/operations/{failed["id"]}/retry", null, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+
+        // Whether the worker has started it yet or not, the list says what is under way: a page shows "provisioning", never "failed".
+        Assert.Equal("create", (string)(await ListItemAsync("flaky"))["activeOperation"]!);
+        await Http.WaitForOperationAsync((string)JsonNode.Parse(await retry.Content.ReadAsStringAsync(Ct))!["operation"]!["id"]!);
+        var settled = await ListItemAsync("flaky");
+        Assert.Null(settled["activeOperation"]);
+        Assert.Equal("ready", (string)settled["status"]!);
+    }
+
+    private async Task<JsonObject> ListItemAsync(string name) =>
+        (await Http.GetJsonAsync("/api/v1/clusters"))["items"]!.AsArray().Single(c => (string)c!["name"]! == name)!.AsObject();
+
+    [Fact]
     public async Task CancelOperation_Running_StopsAtASafePointAsCancelled()
     {
         App.Settings["Provisioning:Simulated:TimeScale"] = "0.05";
@@ -278,7 +300,7 @@ public sealed class ClusterApiTests : PortalApiTest
 
         var item = Assert.Single((await Http.GetJsonAsync("/api/v1/clusters"))["items"]!.AsArray())!.AsObject();
 
-        Assert.Equal(["name", "team", "status", "engine", "spec", "instances", "createdAt", "updatedAt", "health", "zoneOutage"], item.Select(p => p.Key));
+        Assert.Equal(["name", "team", "status", "engine", "spec", "instances", "createdAt", "updatedAt", "health", "zoneOutage", "activeOperation"], item.Select(p => p.Key));
         Assert.Equal(("lean", "ready", "simulated"), ((string)item["name"]!, (string)item["status"]!, (string)item["engine"]!));
         Assert.Equal(["region", "availabilityZones", "vpcCidr", "serversPerAz", "clientCount", "consulVersion"], item["spec"]!.AsObject().Select(p => p.Key));
         Assert.Equal(("us-west-2", 4), ((string)item["spec"]!["region"]!, (int)item["spec"]!["clientCount"]!));

@@ -139,7 +139,7 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
         var summary = Schema(item);
         Assert.Contains("no outputs", (string)summary["description"]!);
         var properties = summary["properties"]!.AsObject();
-        Assert.Equal(["name", "team", "status", "engine", "spec", "instances", "createdAt", "updatedAt", "health", "zoneOutage"], properties.Select(p => p.Key));
+        Assert.Equal(["name", "team", "status", "engine", "spec", "instances", "createdAt", "updatedAt", "health", "zoneOutage", "activeOperation"], properties.Select(p => p.Key));
         Assert.NotNull(properties["name"]!["description"]);
         var spec = Schema(properties["spec"]!);
         Assert.Equal(["region", "availabilityZones", "vpcCidr", "serversPerAz", "clientCount", "consulVersion"], spec["properties"]!.AsObject().Select(p => p.Key));

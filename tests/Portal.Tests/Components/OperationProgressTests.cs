@@ -32,6 +32,43 @@ public sealed class OperationProgressTests : PortalComponentContext
     }
 
     [Fact]
+    public async Task OperationProgress_CancelledWhileCreating_ShowsUnfinishedResourcesCancelledAndCountsThemAlike()
+    {
+        App.Settings["Provisioning:Simulated:TimeScale"] = "0.05";
+        UsePortalServices();
+        var created = await Api.CreateClusterAsync(new { name = "stopped" });
+        var operationId = (string)created["operation"]!["id"]!;
+        await WaitUntilAsync(async () => (int)(await Api.GetJsonAsync($"/api/v1/operations/{operationId}"))["progress"]!["done"]! >= 3);
+        (await Api.PostAsync($"/api/v1/operations/{operationId}/cancel", null, Xunit.TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        Assert.Equal("cancelled", (string)(await Api.WaitForOperationAsync(operationId))["state"]!);
+        var plan = TopologyPlanBuilder.Build(SimulatedCluster.SpecOf("stopped"));
+
+        var progress = Render<OperationProgress>(p => p
+            .Add(c => c.OperationId, Guid.Parse(operationId))
+            .Add(c => c.Resources, plan.Resources.Select(r => (r.Name, r.Type)).ToList()));
+
+        progress.WaitForAssertion(() => Assert.Contains("cancelled", progress.Find("[data-testid=operation-state]").TextContent), TimeSpan.FromSeconds(10));
+        var states = progress.FindAll("tr[data-resource]").Select(r => r.GetAttribute("data-state")).ToList();
+        var cancelled = states.Count(s => s == "cancelled");
+        Assert.True(cancelled > 0, string.Join(", ", states));
+        Assert.DoesNotContain("failed", states);
+        var header = progress.Find("[data-testid=progress-text]").TextContent;
+        Assert.EndsWith($", {cancelled} cancelled", header);
+        Assert.DoesNotContain("failed", header);
+        Assert.DoesNotContain('\0', progress.Markup);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(50, Xunit.TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task OperationProgress_RunningOperation_UpdatesLiveUntilEveryResourceIsCreated()
     {
         App.Settings["Provisioning:Simulated:TimeScale"] = "0.03";

@@ -20,6 +20,8 @@ public sealed partial class PortalProcess : IAsyncDisposable
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
 
     private readonly bool _ownsDirectory;
+    private readonly string _portalDll;
+    private readonly string _workingDirectory;
     private readonly List<string> _output = [];
     private readonly List<string> _serverErrors = [];
     private Process? _process;
@@ -27,8 +29,12 @@ public sealed partial class PortalProcess : IAsyncDisposable
     private int _starts;
 
     /// <param name="dataDirectory">Another instance's folder, e.g. a restored backup; null for a fresh one.</param>
-    public PortalProcess(string? dataDirectory = null)
+    /// <param name="portalDll">Another copy of the portal, e.g. a published one; null for the build output.</param>
+    /// <param name="workingDirectory">The current directory of the process; null for the folder of <paramref name="portalDll"/>.</param>
+    public PortalProcess(string? dataDirectory = null, string? portalDll = null, string? workingDirectory = null)
     {
+        _portalDll = portalDll ?? PortalDll;
+        _workingDirectory = workingDirectory ?? Path.GetDirectoryName(_portalDll)!;
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("portal-process-").FullName;
         foreach (var (key, value) in TestCredentials.BootstrapSettings) Settings[key] = value;
@@ -182,9 +188,9 @@ public sealed partial class PortalProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(PortalDll)!,
+            WorkingDirectory = _workingDirectory,
         };
-        info.ArgumentList.Add(PortalDll);
+        info.ArgumentList.Add(_portalDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         foreach (var inherited in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_ENVIRONMENT" })
             info.Environment.Remove(inherited);

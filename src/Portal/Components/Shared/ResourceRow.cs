@@ -2,7 +2,8 @@ using Portal.Deployments;
 
 namespace Portal.Components.Shared;
 
-public enum ResourceState { Pending, InProgress, Done, Failed }
+/// <remarks><see cref="Cancelled"/>: under way when its operation ended without finishing it (cancelled, or stopped by shutdown).</remarks>
+public enum ResourceState { Pending, InProgress, Done, Failed, Cancelled }
 
 /// <summary>One resource of the plan and what the current operation has done to it so far.</summary>
 /// <param name="StartedAt">When the operation last started working on it; a retry starts the clock again.</param>
@@ -12,7 +13,8 @@ public sealed record ResourceRow(
     DateTimeOffset? StartedAt = null, DateTimeOffset? FinishedAt = null)
 {
     /// <summary>Folds an operation's events, in sequence order, onto the plan's resources.</summary>
-    public static IReadOnlyList<ResourceRow> Fold(IEnumerable<(string Name, string Type)> plan, IEnumerable<EventView> events)
+    /// <param name="ended">The operation is over: what it left under way was cancelled, not still running.</param>
+    public static IReadOnlyList<ResourceRow> Fold(IEnumerable<(string Name, string Type)> plan, IEnumerable<EventView> events, bool ended = false)
     {
         var rows = plan.ToDictionary(r => r.Name, r => new ResourceRow(r.Name, r.Type, ResourceState.Pending, null, null));
         foreach (var e in events)
@@ -30,7 +32,15 @@ public sealed record ResourceRow(
             var finished = state == ResourceState.InProgress ? (DateTimeOffset?)null : e.Timestamp;
             rows[resource.Name] = new ResourceRow(resource.Name, resource.Type, state.Value, resource.Op, e.Message, started, finished);
         }
-        return rows.Values.ToList();
+        return [.. rows.Values.Select(r => ended && r.State == ResourceState.InProgress ? r with { State = ResourceState.Cancelled } : r)];
+    }
+
+    /// <summary>What went other than planned, as headers and summaries say it: ", 3 failed, 2 cancelled", or nothing.</summary>
+    public static string Setbacks(IReadOnlyCollection<ResourceRow> rows)
+    {
+        var failed = rows.Count(r => r.State == ResourceState.Failed);
+        var cancelled = rows.Count(r => r.State == ResourceState.Cancelled);
+        return (failed > 0 ? $", {failed} failed" : "") + (cancelled > 0 ? $", {cancelled} cancelled" : "");
     }
 
     /// <summary>How long the resource took, once it is done or failed; null before (or when its start was never seen).</summary>
@@ -41,6 +51,7 @@ public sealed record ResourceRow(
     {
         (ResourceState.Pending, _) => "pending",
         (ResourceState.Failed, _) => "failed",
+        (ResourceState.Cancelled, _) => "cancelled",
         (ResourceState.InProgress, "delete") => "deleting",
         (ResourceState.InProgress, "refresh") => "reading",
         (ResourceState.InProgress, "update" or "replace") => "updating",

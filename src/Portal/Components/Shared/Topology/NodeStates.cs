@@ -8,13 +8,14 @@ public static class NodeStates
 {
     public const string
         Pending = "pending", Creating = "creating", Created = "created", Failed = "failed",
-        Updating = "updating", Reading = "reading", Deleting = "deleting", Deleted = "deleted",
+        Cancelled = "cancelled", Updating = "updating", Reading = "reading", Deleting = "deleting", Deleted = "deleted",
         Healthy = "healthy", Unhealthy = "unhealthy", Unreachable = "unreachable", Unknown = "unknown";
 
     public static string Of(ResourceRow? row) => row switch
     {
         null or { State: ResourceState.Pending } => Pending,
         { State: ResourceState.Failed } => Failed,
+        { State: ResourceState.Cancelled } => Cancelled,
         { State: ResourceState.InProgress, Op: "delete" } => Deleting,
         { State: ResourceState.InProgress, Op: "update" or "replace" } => Updating,
         { State: ResourceState.InProgress, Op: "refresh" } => Reading,
