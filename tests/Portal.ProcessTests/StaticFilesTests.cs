@@ -28,7 +28,7 @@ public sealed partial class StaticFilesTests
         Assert.Contains(assets, a => a.EndsWith(".css", StringComparison.Ordinal));
         Assert.Contains(assets, a => a.EndsWith(".js", StringComparison.Ordinal));
         // The components' scoped styles, which hide the reconnect modal's states until they apply.
-        Assert.Contains(assets, a => a.StartsWith("Portal.styles.", StringComparison.Ordinal));
+        Assert.Contains(assets, a => a.StartsWith("Portal.", StringComparison.Ordinal) && a.EndsWith(".styles.css", StringComparison.Ordinal));
         foreach (var asset in assets)
         {
             using var plain = await GetAsync(portal.Http, asset, encoding: null);
