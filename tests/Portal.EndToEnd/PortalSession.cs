@@ -107,6 +107,7 @@ public sealed partial class PortalSession : IAsyncDisposable
     {
         await Page.GotoAsync(path);
         await Expect(Page.GetByTestId("interactive")).ToBeAttachedAsync();
+        await Expect(Page.GetByTestId("theme")).ToBeAttachedAsync();
     }
 
     /// <summary>
