@@ -73,6 +73,12 @@ internal sealed class OperationRunner(
             telemetry.OperationStarted(operation.Kind, cluster.Engine);
             logger.LogInformation("Running {Kind} of {Cluster} (attempt {Attempt}) on the {Engine} engine", operation.Kind, cluster.Name, operation.Attempt, cluster.Engine);
             result = await RunEngineAsync(engine, operation, plan, context, traced, stop.Token);
+            if (result.Rollout is { } stopped)
+            {
+                // The check that stopped the rollout is the cluster's health now: degraded, with the reason.
+                health = stopped.Health;
+                await healthRecorder.RecordAsync(cluster.Id, health, ClusterHealthRecorder.Verification, AuditActor.System, applyStatus: false, CancellationToken.None);
+            }
             if (result.Outcome == DeploymentOutcome.Succeeded && ChecksConsul(operation.Kind))
                 (result, health) = await CheckConsulAsync(engine, operation, cluster, plan, context, result, traced, stop.Token);
         }
@@ -105,7 +111,8 @@ internal sealed class OperationRunner(
     /// <remarks>A retry counts as resumed: the engine refreshes its state first, then completes what is missing.</remarks>
     private static DeploymentContext ContextOf(Operation operation, Cluster cluster, ClusterSecrets secrets, bool firstOfCluster) =>
         EngineContexts.For(cluster, secrets, resumed: operation.Attempt > 1 || operation.RetryOfId is not null,
-            firstCreateRun: operation.Kind == OperationKind.Create && operation.Attempt == 1 && firstOfCluster);
+            firstCreateRun: operation.Kind == OperationKind.Create && operation.Attempt == 1 && firstOfCluster,
+            rolloutRecovery: operation.Kind is OperationKind.RolloutContinue or OperationKind.RolloutRollback);
 
     private Task<DeploymentResult> RunEngineAsync(
         IDeploymentEngine engine, Operation operation, TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken token)
@@ -117,6 +124,8 @@ internal sealed class OperationRunner(
             OperationKind.Preview => engine.PreviewAsync(plan, context, sink, token),
             OperationKind.ZoneOutage => Drill(engine).TakeZoneDownAsync(plan, context, operation.Zone!, sink, token),
             OperationKind.ZoneRestore => Drill(engine).RestoreZoneAsync(plan, context, operation.Zone!, sink, token),
+            OperationKind.Snapshot => Snapshots(engine).TakeAsync(plan, context, IConsulSnapshots.Manual, sink, token),
+            OperationKind.Restore => Snapshots(engine).RestoreAsync(plan, context, operation.SnapshotId!, sink, token),
             _ => engine.UpAsync(plan, context, sink, token),
         };
     }
@@ -124,14 +133,20 @@ internal sealed class OperationRunner(
     private static IZoneOutageDrill Drill(IDeploymentEngine engine) => engine.ZoneOutageDrill
         ?? throw new InvalidOperationException($"The {engine.Name} engine cannot run zone-outage drills: only the simulated engine can.");
 
-    /// <summary>Operations after which Consul itself is asked how the cluster is.</summary>
+    private static IConsulSnapshots Snapshots(IDeploymentEngine engine) => engine.Snapshots
+        ?? throw new InvalidOperationException($"The {engine.Name} engine cannot reach the cluster's snapshot bucket.");
+
+    /// <summary>Operations after which Consul itself is asked how the cluster is; a restore changes what Consul holds.</summary>
     private static bool ChecksConsul(OperationKind kind) =>
-        kind is OperationKind.Create or OperationKind.Update or OperationKind.Refresh or OperationKind.ZoneOutage or OperationKind.ZoneRestore;
+        kind is OperationKind.Create or OperationKind.Update or OperationKind.Refresh or OperationKind.ZoneOutage or OperationKind.ZoneRestore
+            or OperationKind.RolloutContinue or OperationKind.RolloutRollback or OperationKind.Restore;
 
     /// <summary>The steps an operation's progress counts: the plan's resources and the verification, or the drill's two groups.</summary>
     private static int StepsOf(OperationKind kind, TopologyPlan plan) => kind switch
     {
         OperationKind.ZoneOutage or OperationKind.ZoneRestore => 2,
+        OperationKind.Snapshot => plan.Spec.AvailabilityZones.Count,
+        OperationKind.Restore => 2,
         _ when ChecksConsul(kind) => plan.Resources.Count + 1,
         _ => plan.Resources.Count,
     };
