@@ -55,7 +55,8 @@ internal static class OperationFinisher
             operation.FinishedAt = now;
             operation.LeaseOwner = null;
             operation.LeaseExpiresAt = null;
-            if (operation.Kind == OperationKind.Destroy && result.Outcome == DeploymentOutcome.Succeeded)
+            // A destroy's total counted what might exist; a continued or rolled-back rollout's, every node it might replace.
+            if (operation.Kind is OperationKind.Destroy or OperationKind.RolloutContinue or OperationKind.RolloutRollback && result.Outcome == DeploymentOutcome.Succeeded)
                 operation.ProgressTotal = operation.ProgressDone;
             if (operation.Kind == OperationKind.Preview)
             {

@@ -68,7 +68,7 @@ internal sealed class OperationRunner(
             var engine = engines.Find(cluster.Engine)
                 ?? throw new InvalidOperationException($"Cluster '{cluster.Name}' was deployed by the {cluster.Engine} engine, which this portal is not configured to run (Provisioning:Engine).");
             var context = ContextOf(operation, cluster, secrets, firstOfCluster);
-            await OperationFinisher.StartAsync(dbFactory, operation, StepsOf(operation.Kind, plan), time.GetUtcNow());
+            await OperationFinisher.StartAsync(dbFactory, operation, StepsOf(operation, cluster, plan), time.GetUtcNow());
             broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, OperationState.Running));
             telemetry.OperationStarted(operation.Kind, cluster.Engine);
             logger.LogInformation("Running {Kind} of {Cluster} (attempt {Attempt}) on the {Engine} engine", operation.Kind, cluster.Name, operation.Attempt, cluster.Engine);
@@ -141,7 +141,20 @@ internal sealed class OperationRunner(
         kind is OperationKind.Create or OperationKind.Update or OperationKind.Refresh or OperationKind.ZoneOutage or OperationKind.ZoneRestore
             or OperationKind.RolloutContinue or OperationKind.RolloutRollback or OperationKind.Restore;
 
-    /// <summary>The steps an operation's progress counts: the plan's resources and the verification, or the drill's two groups.</summary>
+    /// <summary>
+    /// The steps an operation's progress counts: the plan's resources and the verification, or the drill's two groups;
+    /// a change of the Consul version adds the rollout's snapshots and node replacements.
+    /// </summary>
+    private static int StepsOf(Operation operation, Cluster cluster, TopologyPlan plan) => StepsOf(operation.Kind, plan) + (Rolls(operation, cluster) ? RolloutSteps(plan.Spec) : 0);
+
+    /// <summary>A continue or a roll back replaces at most every node; the finisher counts what it did.</summary>
+    private static bool Rolls(Operation operation, Cluster cluster) =>
+        operation.Kind is OperationKind.RolloutContinue or OperationKind.RolloutRollback
+        || (operation.Kind == OperationKind.Update && operation.Spec.ConsulVersion != cluster.Spec.ConsulVersion);
+
+    private static int RolloutSteps(Provisioning.Clusters.ClusterSpec spec) =>
+        spec.AvailabilityZones.Count * (1 + spec.ServersPerAz) + spec.ClientCount;
+
     private static int StepsOf(OperationKind kind, TopologyPlan plan) => kind switch
     {
         OperationKind.ZoneOutage or OperationKind.ZoneRestore => 2,

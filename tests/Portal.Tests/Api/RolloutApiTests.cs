@@ -19,6 +19,8 @@ public sealed class RolloutApiTests : PortalApiTest
         var operation = await StoppedRolloutAsync();
 
         Assert.Equal("failed", (string)operation["state"]!);
+        // The rollout's steps count in the progress: two snapshots, six servers and five clients beside the plan.
+        Assert.True((int)operation["progress"]!["done"]! <= (int)operation["progress"]!["total"]!);
         var cluster = await Http.GetJsonAsync($"/api/v1/clusters/{Cluster}");
         Assert.Equal("degraded", (string)cluster["status"]!);
         Assert.Equal("2.0.4", (string)cluster["spec"]!["consulVersion"]!);
@@ -54,6 +56,8 @@ public sealed class RolloutApiTests : PortalApiTest
         Assert.Equal("2.1.0", (string)cluster["spec"]!["consulVersion"]!);
         Assert.All(ServerVersions(cluster), v => Assert.Equal("2.1.0", v));
         Assert.Equal("finished", (string)(await Http.GetJsonAsync($"/api/v1/clusters/{Cluster}/rollout"))["state"]!);
+        var done = await Http.GetJsonAsync($"/api/v1/operations/{body["operation"]!["id"]}");
+        Assert.Equal((int)done["progress"]!["total"]!, (int)done["progress"]!["done"]!);
         var entry = Assert.Single(await AuditAsync(ClusterRollouts.ContinueAction));
         Assert.Equal((OwnerEmail, "success"), ((string)entry["actorName"]!, (string)entry["outcome"]!));
     }
