@@ -56,7 +56,7 @@ internal static class OperationFinisher
             operation.LeaseOwner = null;
             operation.LeaseExpiresAt = null;
             // A destroy's total counted what might exist; a continued or rolled-back rollout's, every node it might replace.
-            if (operation.Kind is OperationKind.Destroy or OperationKind.RolloutContinue or OperationKind.RolloutRollback && result.Outcome == DeploymentOutcome.Succeeded)
+            if (operation.Kind is (OperationKind.Destroy or OperationKind.RolloutContinue or OperationKind.RolloutRollback) && result.Outcome == DeploymentOutcome.Succeeded)
                 operation.ProgressTotal = operation.ProgressDone;
             if (operation.Kind == OperationKind.Preview)
             {

@@ -12,8 +12,9 @@ public enum FleetRole { Server, Client }
 public sealed record FleetNode(string Id, FleetRole Role, string Datacenter, bool Current);
 
 /// <summary>
-/// The Consul fleet of one deployed cluster, as a rolling upgrade needs it: the simulated engine implements it over its
-/// state, the Pulumi engine over AWS (Systems Manager and Auto Scaling).
+/// The Consul fleet of one deployed cluster, as a rolling upgrade needs it, so that the order of the upgrade is written
+/// once for every engine. The simulated engine implements it over its state; on AWS a replacement is a
+/// <c>consul leave</c> through Systems Manager, then Auto Scaling's TerminateInstanceInAutoScalingGroup keeping the size.
 /// </summary>
 public interface IConsulFleet
 {

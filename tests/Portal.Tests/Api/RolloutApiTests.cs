@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 using Portal.Clusters;
 using TestSupport.Portal;
@@ -125,12 +124,7 @@ public sealed class RolloutApiTests : PortalApiTest
         await Http.CreateMemberAsync(MemberEmail, Password, "team-a");
         var created = await Http.CreateClusterAsync(new { name = Cluster, team = "team-a", consulVersion = "2.0.4", simulation = new { failReplacement = 2 } });
         Assert.Equal("succeeded", (string)(await Http.WaitForOperationAsync((string)created["operation"]!["id"]!))["state"]!);
-        using var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/clusters/{Cluster}")
-        {
-            Content = new StringContent("""{"consulVersion":"2.1.0"}""", Encoding.UTF8, "application/merge-patch+json"),
-        };
-        var update = JsonNode.Parse(await (await Http.SendAsync(patch, Ct)).Content.ReadAsStringAsync(Ct))!;
-        return await Http.WaitForOperationAsync((string)update["operation"]!["id"]!);
+        return await Http.UpdateClusterAsync(Cluster, """{"consulVersion":"2.1.0"}""");
     }
 
     private static IEnumerable<string> ServerVersions(JsonObject cluster) =>
