@@ -14,6 +14,7 @@ using Portal.Identity;
 using Portal.Monitoring;
 using Portal.Observability;
 using Portal.Security;
+using Portal.Snapshots;
 
 if (await args.TryRunBackupVerbAsync()) return;
 
@@ -30,6 +31,7 @@ builder.AddDeployments();
 builder.AddClusters();
 builder.AddClusterHealth();
 builder.AddDrills();
+builder.AddSnapshots();
 builder.AddBackup();
 builder.AddHealth();
 builder.AddPortalApi();
@@ -58,6 +60,7 @@ api.MapClusters();
 api.MapDeployments();
 api.MapClusterHealth();
 api.MapDrills();
+api.MapSnapshots();
 api.MapIdentity();
 api.MapAuditing();
 api.MapBackup();

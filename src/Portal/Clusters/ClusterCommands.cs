@@ -65,7 +65,7 @@ public sealed partial class ClusterCommands(
             Engine = engines.Current.Name,
             ProtectedSecrets = secrets.Protect(secrets.Generate(spec.Name)),
             Simulation = request.Simulation is { IsEmpty: false } simulation
-                ? new Provisioning.Engines.SimulatedFaults(string.IsNullOrEmpty(simulation.FailResource) ? null : simulation.FailResource, simulation.FailCheck)
+                ? new Provisioning.Engines.SimulatedFaults(string.IsNullOrEmpty(simulation.FailResource) ? null : simulation.FailResource, simulation.FailCheck, simulation.FailReplacement)
                 : null,
             CreatedAt = now,
             UpdatedAt = now,
@@ -77,7 +77,7 @@ public sealed partial class ClusterCommands(
             db.Clusters.Add(cluster);
             db.Operations.Add(operation);
             scope.Add(caller.Actor, new AuditRecord("cluster.create", "cluster", cluster.Name, Team: cluster.Team,
-                Details: new { operation = operation.Id, cluster.Engine, spec, simulation = request.Simulation is { IsEmpty: false } ? new { request.Simulation.FailResource, request.Simulation.FailCheck } : null }));
+                Details: new { operation = operation.Id, cluster.Engine, spec, simulation = request.Simulation is { IsEmpty: false } ? new { request.Simulation.FailResource, request.Simulation.FailCheck, request.Simulation.FailReplacement } : null }));
             await scope.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException ex) when (ex.IsUniqueViolation())
@@ -111,7 +111,8 @@ public sealed partial class ClusterCommands(
             return CommandResult<ClusterOperationView>.Conflict(OperationCommands.OfDestroyedCluster(failed, "retried"));
         if (failed.State is not (OperationState.Failed or OperationState.Cancelled))
             return CommandResult<ClusterOperationView>.Conflict($"Only a failed or cancelled operation can be retried; this one is {failed.State.ToString().ToLowerInvariant()}.");
-        return await EnqueueOnAsync(db, caller, failed.Cluster, failed.Kind, "operation.retry", failed.Spec, failed.Id, cancellationToken, failed.Zone);
+        return await EnqueueOnAsync(db, caller, failed.Cluster, failed.Kind, "operation.retry", failed.Spec, failed.Id, cancellationToken, failed.Zone,
+            retry => retry.SnapshotId = failed.SnapshotId);
     }
 
     /// <summary>Enqueues an operation on the live cluster that holds <paramref name="name"/>, if the caller may see it now.</summary>
@@ -125,7 +126,7 @@ public sealed partial class ClusterCommands(
     /// </summary>
     internal async Task<CommandResult<ClusterOperationView>> EnqueueAsync(
         Caller caller, string name, OperationKind kind, string action, Func<Cluster, CommandResult<ClusterOperationView>?> refusal,
-        ClusterSpec? spec, Func<Cluster, string?>? zoneOf, CancellationToken cancellationToken)
+        ClusterSpec? spec, Func<Cluster, string?>? zoneOf, CancellationToken cancellationToken, Action<Operation>? prepare = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         caller = await caller.NowAsync(db, cancellationToken);
@@ -133,23 +134,24 @@ public sealed partial class ClusterCommands(
         if (cluster is null || cluster.Status == ClusterStatus.Destroyed)
             return await DeniedAsync<ClusterOperationView>(db, caller, action, "cluster", name, $"No cluster named '{name}'.", cancellationToken);
         if (refusal(cluster) is { } refused) return refused;
-        return await EnqueueOnAsync(db, caller, cluster, kind, action, spec ?? cluster.Spec, null, cancellationToken, zoneOf?.Invoke(cluster));
+        return await EnqueueOnAsync(db, caller, cluster, kind, action, spec ?? cluster.Spec, null, cancellationToken, zoneOf?.Invoke(cluster), prepare);
     }
 
     private async Task<CommandResult<ClusterOperationView>> EnqueueOnAsync(
         PortalDbContext db, Caller caller, Cluster cluster, OperationKind kind, string action, ClusterSpec spec, Guid? retryOf, CancellationToken cancellationToken,
-        string? zone = null)
+        string? zone = null, Action<Operation>? prepare = null)
     {
         var name = cluster.Name;
         var operation = NewOperation(cluster, kind, spec, time.GetUtcNow());
         operation.RetryOfId = retryOf;
         operation.Zone = zone;
+        prepare?.Invoke(operation);
         try
         {
             await using var scope = await audit.BeginAsync(db, cancellationToken);
             db.Operations.Add(operation);
             scope.Add(caller.Actor, new AuditRecord(action, "cluster", cluster.Name, Team: cluster.Team,
-                Details: new { operation = operation.Id, kind, retryOf, zone }));
+                Details: new { operation = operation.Id, kind, retryOf, zone, snapshot = operation.SnapshotId }));
             await scope.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException ex) when (ex.IsUniqueViolation())

@@ -13,6 +13,7 @@ public static class ClusterEndpoints
     public static RouteGroupBuilder MapClusters(this RouteGroupBuilder api)
     {
         api.MapCatalog();
+        api.MapClusterRollouts();
         var clusters = api.MapGroup("/clusters").WithTags("Clusters").RequireAuthorization(Policies.ClustersRead);
         clusters.MapPost("/", CreateAsync).WithName("CreateCluster").WithSummary("Request a new dual-AZ Consul cluster")
             .RequireAuthorization(Policies.ClustersWrite).Idempotent()

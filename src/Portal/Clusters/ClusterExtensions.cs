@@ -8,6 +8,7 @@ public static class ClusterExtensions
         builder.Services.AddSingleton<ClusterCommands>();
         builder.Services.AddSingleton<ClusterReads>();
         builder.Services.AddSingleton<ClusterSecretsCommands>();
+        builder.Services.AddSingleton<ClusterRollouts>();
         builder.Services.AddHostedService<ClusterExpiry>();
         return builder;
     }

@@ -49,6 +49,8 @@ public sealed class ClusterRequestValidator(
             else if (simulation.FailResource is { Length: > 0 } failResource && result.Spec is { } spec
                      && TopologyPlanBuilder.Build(spec).Resources.All(r => r.Name != failResource))
                 Error("simulation.failResource", $"'{failResource}' is not a resource of this cluster's plan.");
+            if (simulation.FailReplacement is < 1)
+                Error("simulation.failReplacement", $"'failReplacement' counts the rollout's replacements from 1; {simulation.FailReplacement} is none of them.");
         }
 
         return !portalErrors

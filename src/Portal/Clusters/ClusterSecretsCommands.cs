@@ -74,9 +74,8 @@ public sealed class ClusterSecretsCommands(IDbContextFactory<PortalDbContext> db
         return (cluster.Name, (await store.ForAsync(cluster, cancellationToken)).CaCertificatePem);
     }
 
-    private static async Task<bool> MayRevealAsync(PortalDbContext db, Caller caller, string team, CancellationToken cancellationToken) =>
-        await caller.IsAdminNowAsync(db, cancellationToken)
-        || await db.TeamMemberships.AnyAsync(m => m.UserId == caller.UserId && m.Team.Name == team && m.Role == TeamRole.Owner, cancellationToken);
+    private static Task<bool> MayRevealAsync(PortalDbContext db, Caller caller, string team, CancellationToken cancellationToken) =>
+        ClusterOwners.IsOwnerOrAdminAsync(db, caller, team, cancellationToken);
 
     /// <summary>A refused reveal is recorded as such, so that an auditor sees who tried; the answer is <paramref name="result"/>.</summary>
     private async Task<CommandResult<ManagementTokenView>> DeniedAsync(

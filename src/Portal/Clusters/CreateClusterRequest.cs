@@ -21,6 +21,9 @@ public sealed class SimulationRequest
     /// <summary>A Consul health check that fails on every check of the cluster, so that it ends degraded naming it.</summary>
     public Provisioning.Engines.SimulatedHealthFault? FailCheck { get; set; }
 
+    /// <summary>The n-th node (1 = the first) a rolling upgrade replaces never becomes healthy, so the rollout stops there.</summary>
+    public int? FailReplacement { get; set; }
+
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsEmpty => string.IsNullOrEmpty(FailResource) && FailCheck is null;
+    public bool IsEmpty => string.IsNullOrEmpty(FailResource) && FailCheck is null && FailReplacement is null;
 }

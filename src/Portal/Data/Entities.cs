@@ -3,7 +3,11 @@ namespace Portal.Data;
 /// <summary><c>Degraded</c>: deployed, but Consul's own health checks do not all pass.</summary>
 public enum ClusterStatus { Requested, Provisioning, Ready, Degraded, Failed, Destroying, Destroyed }
 
-public enum OperationKind { Create, Update, Preview, Refresh, Destroy, ZoneOutage, ZoneRestore }
+/// <summary>
+/// <c>RolloutContinue</c> and <c>RolloutRollback</c> go on from a stopped rolling upgrade, to its version or back to the
+/// cluster's; <c>Snapshot</c> saves one of each datacenter, <c>Restore</c> puts one back into its datacenter.
+/// </summary>
+public enum OperationKind { Create, Update, Preview, Refresh, Destroy, ZoneOutage, ZoneRestore, RolloutContinue, RolloutRollback, Snapshot, Restore }
 
 public enum OperationState { Queued, Running, Succeeded, Failed, Cancelling, Cancelled }
 
@@ -111,6 +115,9 @@ public sealed class Operation
 
     /// <summary>The Availability Zone a zone-outage drill takes down or restores.</summary>
     public string? Zone { get; set; }
+
+    /// <summary>The snapshot a restore puts back (its id in the cluster's snapshot bucket).</summary>
+    public string? SnapshotId { get; set; }
 
     /// <summary>The failed or cancelled operation this one retries; a retry refreshes before it runs again.</summary>
     public Guid? RetryOfId { get; set; }

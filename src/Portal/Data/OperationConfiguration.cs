@@ -9,6 +9,7 @@ internal sealed class OperationConfiguration : IEntityTypeConfiguration<Operatio
     {
         operation.Property(o => o.LeaseOwner).HasMaxLength(128);
         operation.Property(o => o.Zone).HasMaxLength(32);
+        operation.Property(o => o.SnapshotId).HasMaxLength(128);
         operation.Property(o => o.Spec).HasJsonConversion("SpecJson", PortalJson.Options);
         operation.Property(o => o.FailedResources).HasJsonConversion("FailedResourcesJson");
         // At most one operation holds a cluster at a time; the database enforces it, not the code.

@@ -15,7 +15,7 @@ internal static class OperationFinisher
         await db.Operations.Where(o => o.Id == operation.Id).ExecuteUpdateAsync(s => s.SetProperty(o => o.ProgressTotal, total));
         var status = operation.Kind switch
         {
-            OperationKind.Create or OperationKind.Update => ClusterStatus.Provisioning,
+            OperationKind.Create or OperationKind.Update or OperationKind.RolloutContinue or OperationKind.RolloutRollback => ClusterStatus.Provisioning,
             OperationKind.Destroy => ClusterStatus.Destroying,
             _ => (ClusterStatus?)null,
         };
@@ -55,7 +55,8 @@ internal static class OperationFinisher
             operation.FinishedAt = now;
             operation.LeaseOwner = null;
             operation.LeaseExpiresAt = null;
-            if (operation.Kind == OperationKind.Destroy && result.Outcome == DeploymentOutcome.Succeeded)
+            // A destroy's total counted what might exist; a continued or rolled-back rollout's, every node it might replace.
+            if (operation.Kind is (OperationKind.Destroy or OperationKind.RolloutContinue or OperationKind.RolloutRollback) && result.Outcome == DeploymentOutcome.Succeeded)
                 operation.ProgressTotal = operation.ProgressDone;
             if (operation.Kind == OperationKind.Preview)
             {
@@ -63,7 +64,11 @@ internal static class OperationFinisher
                 operation.ResultJson = result.Outputs?.ToJsonString();
                 if (result.Outcome == DeploymentOutcome.Succeeded) operation.ProgressDone = operation.ProgressTotal;
             }
-            else ApplyToCluster(operation, result, health, now);
+            else
+            {
+                if (result.Rollout is { } stop) operation.ResultJson = RolloutStopRecord.Of(stop, operation.Cluster.Spec, operation.Spec).ToJson();
+                ApplyToCluster(operation, result, health, now);
+            }
             scope.Add(AuditActor.System, new AuditRecord($"operation.{operation.State.ToString().ToLowerInvariant()}", "operation", operation.Id.ToString(),
                 operation.State == OperationState.Succeeded ? "success" : "failure", operation.Cluster.Team,
                 new { cluster = operation.Cluster.Name, kind = operation.Kind, operation.Attempt, operation.Zone, failedResources = result.FailedResources, error = operation.Error, health = health?.Status }));
@@ -80,7 +85,8 @@ internal static class OperationFinisher
         {
             // The infrastructure is applied and Consul was asked: ready only when it says every check passes.
             cluster.Status = health.Status == HealthStatus.Healthy ? ClusterStatus.Ready : ClusterStatus.Degraded;
-            cluster.Spec = operation.Spec;
+            // A stopped rollout keeps the spec it started from: rolling back returns to it, continuing goes on to the operation's.
+            if (result.Rollout is null) cluster.Spec = operation.Spec;
             if (result.Outputs is not null) cluster.OutputsJson = result.Outputs.ToJsonString();
             if (operation.Kind == OperationKind.ZoneOutage) cluster.ZoneOutage = operation.Zone;
             if (operation.Kind == OperationKind.ZoneRestore) cluster.ZoneOutage = null;
@@ -93,7 +99,7 @@ internal static class OperationFinisher
                 cluster.OutputsJson = null;
                 cluster.NextHealthCheckAt = null;
                 break;
-            case (OperationKind.Create or OperationKind.Update or OperationKind.Destroy, _):
+            case (OperationKind.Create or OperationKind.Update or OperationKind.RolloutContinue or OperationKind.RolloutRollback or OperationKind.Destroy, _):
                 // Partly built or partly removed: the resources that exist are kept, and retry or destroy is offered.
                 cluster.Status = ClusterStatus.Failed;
                 break;
@@ -126,7 +132,7 @@ internal static class OperationFinisher
             Message = message,
             Severity = "warning",
         });
-        if (cancelling && operation.Kind is OperationKind.Create or OperationKind.Update or OperationKind.Destroy)
+        if (cancelling && operation.Kind is OperationKind.Create or OperationKind.Update or OperationKind.RolloutContinue or OperationKind.RolloutRollback or OperationKind.Destroy)
             await db.Clusters.Where(c => c.Id == operation.ClusterId && c.Status != ClusterStatus.Destroyed)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, ClusterStatus.Failed).SetProperty(c => c.UpdatedAt, now), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);

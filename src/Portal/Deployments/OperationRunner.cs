@@ -68,11 +68,17 @@ internal sealed class OperationRunner(
             var engine = engines.Find(cluster.Engine)
                 ?? throw new InvalidOperationException($"Cluster '{cluster.Name}' was deployed by the {cluster.Engine} engine, which this portal is not configured to run (Provisioning:Engine).");
             var context = ContextOf(operation, cluster, secrets, firstOfCluster);
-            await OperationFinisher.StartAsync(dbFactory, operation, StepsOf(operation.Kind, plan), time.GetUtcNow());
+            await OperationFinisher.StartAsync(dbFactory, operation, StepsOf(operation, cluster, plan), time.GetUtcNow());
             broadcaster.Publish(new OperationUpdate(operationId, cluster.Id, OperationState.Running));
             telemetry.OperationStarted(operation.Kind, cluster.Engine);
             logger.LogInformation("Running {Kind} of {Cluster} (attempt {Attempt}) on the {Engine} engine", operation.Kind, cluster.Name, operation.Attempt, cluster.Engine);
             result = await RunEngineAsync(engine, operation, plan, context, traced, stop.Token);
+            if (result.Rollout is { } stopped)
+            {
+                // The check that stopped the rollout is the cluster's health now: degraded, with the reason.
+                health = stopped.Health;
+                await healthRecorder.RecordAsync(cluster.Id, health, ClusterHealthRecorder.Verification, AuditActor.System, applyStatus: false, CancellationToken.None);
+            }
             if (result.Outcome == DeploymentOutcome.Succeeded && ChecksConsul(operation.Kind))
                 (result, health) = await CheckConsulAsync(engine, operation, cluster, plan, context, result, traced, stop.Token);
         }
@@ -105,7 +111,8 @@ internal sealed class OperationRunner(
     /// <remarks>A retry counts as resumed: the engine refreshes its state first, then completes what is missing.</remarks>
     private static DeploymentContext ContextOf(Operation operation, Cluster cluster, ClusterSecrets secrets, bool firstOfCluster) =>
         EngineContexts.For(cluster, secrets, resumed: operation.Attempt > 1 || operation.RetryOfId is not null,
-            firstCreateRun: operation.Kind == OperationKind.Create && operation.Attempt == 1 && firstOfCluster);
+            firstCreateRun: operation.Kind == OperationKind.Create && operation.Attempt == 1 && firstOfCluster,
+            rolloutRecovery: operation.Kind is OperationKind.RolloutContinue or OperationKind.RolloutRollback);
 
     private Task<DeploymentResult> RunEngineAsync(
         IDeploymentEngine engine, Operation operation, TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken token)
@@ -117,6 +124,8 @@ internal sealed class OperationRunner(
             OperationKind.Preview => engine.PreviewAsync(plan, context, sink, token),
             OperationKind.ZoneOutage => Drill(engine).TakeZoneDownAsync(plan, context, operation.Zone!, sink, token),
             OperationKind.ZoneRestore => Drill(engine).RestoreZoneAsync(plan, context, operation.Zone!, sink, token),
+            OperationKind.Snapshot => Snapshots(engine).TakeAsync(plan, context, IConsulSnapshots.Manual, sink, token),
+            OperationKind.Restore => Snapshots(engine).RestoreAsync(plan, context, operation.SnapshotId!, sink, token),
             _ => engine.UpAsync(plan, context, sink, token),
         };
     }
@@ -124,14 +133,33 @@ internal sealed class OperationRunner(
     private static IZoneOutageDrill Drill(IDeploymentEngine engine) => engine.ZoneOutageDrill
         ?? throw new InvalidOperationException($"The {engine.Name} engine cannot run zone-outage drills: only the simulated engine can.");
 
-    /// <summary>Operations after which Consul itself is asked how the cluster is.</summary>
-    private static bool ChecksConsul(OperationKind kind) =>
-        kind is OperationKind.Create or OperationKind.Update or OperationKind.Refresh or OperationKind.ZoneOutage or OperationKind.ZoneRestore;
+    private static IConsulSnapshots Snapshots(IDeploymentEngine engine) => engine.Snapshots
+        ?? throw new InvalidOperationException($"The {engine.Name} engine cannot reach the cluster's snapshot bucket.");
 
-    /// <summary>The steps an operation's progress counts: the plan's resources and the verification, or the drill's two groups.</summary>
+    /// <summary>Operations after which Consul itself is asked how the cluster is; a restore changes what Consul holds.</summary>
+    private static bool ChecksConsul(OperationKind kind) =>
+        kind is OperationKind.Create or OperationKind.Update or OperationKind.Refresh or OperationKind.ZoneOutage or OperationKind.ZoneRestore
+            or OperationKind.RolloutContinue or OperationKind.RolloutRollback or OperationKind.Restore;
+
+    /// <summary>
+    /// The steps an operation's progress counts: the plan's resources and the verification, or the drill's two groups;
+    /// a change of the Consul version adds the rollout's snapshots and node replacements.
+    /// </summary>
+    private static int StepsOf(Operation operation, Cluster cluster, TopologyPlan plan) => StepsOf(operation.Kind, plan) + (Rolls(operation, cluster) ? RolloutSteps(plan.Spec) : 0);
+
+    /// <summary>A continue or a roll back replaces at most every node; the finisher counts what it did.</summary>
+    private static bool Rolls(Operation operation, Cluster cluster) =>
+        operation.Kind is OperationKind.RolloutContinue or OperationKind.RolloutRollback
+        || (operation.Kind == OperationKind.Update && operation.Spec.ConsulVersion != cluster.Spec.ConsulVersion);
+
+    private static int RolloutSteps(Provisioning.Clusters.ClusterSpec spec) =>
+        spec.AvailabilityZones.Count * (1 + spec.ServersPerAz) + spec.ClientCount;
+
     private static int StepsOf(OperationKind kind, TopologyPlan plan) => kind switch
     {
         OperationKind.ZoneOutage or OperationKind.ZoneRestore => 2,
+        OperationKind.Snapshot => plan.Spec.AvailabilityZones.Count,
+        OperationKind.Restore => 2,
         _ when ChecksConsul(kind) => plan.Resources.Count + 1,
         _ => plan.Resources.Count,
     };

@@ -42,6 +42,9 @@ public interface IDeploymentEngine
 
     /// <summary>The engine's zone-outage drill, or null when it offers none (only the simulated engine does).</summary>
     IZoneOutageDrill? ZoneOutageDrill { get; }
+
+    /// <summary>The cluster's Consul snapshots (its snapshot bucket), or null when the engine cannot reach them.</summary>
+    IConsulSnapshots? Snapshots { get; }
 }
 
 /// <summary>
@@ -69,7 +72,8 @@ public sealed record DeploymentContext(
 /// <summary>Fault injection for the simulated engine.</summary>
 /// <param name="FailResource">The logical name of a resource whose create fails.</param>
 /// <param name="FailCheck">A Consul health check that fails on every check of the cluster.</param>
-public sealed record SimulatedFaults(string? FailResource, SimulatedHealthFault? FailCheck = null);
+/// <param name="FailReplacement">The n-th node (1 = the first) a rolling upgrade replaces never becomes healthy.</param>
+public sealed record SimulatedFaults(string? FailResource, SimulatedHealthFault? FailCheck = null, int? FailReplacement = null);
 
 /// <summary>What can be wrong with a simulated Consul, one per health check.</summary>
 public enum SimulatedHealthFault { NoLeader, MissingVoter, NoFailureTolerance, WanMemberDown, DnsFails, ReplicationStopped }
@@ -80,7 +84,8 @@ public sealed record DeploymentResult(
     DeploymentOutcome Outcome,
     string? Error = null,
     IReadOnlyList<string>? FailedResources = null,
-    System.Text.Json.Nodes.JsonObject? Outputs = null)
+    System.Text.Json.Nodes.JsonObject? Outputs = null,
+    RolloutStop? Rollout = null)
 {
     public static DeploymentResult Cancelled() => new(DeploymentOutcome.Cancelled, "The operation was stopped at a safe point.");
 }

@@ -25,6 +25,9 @@ public sealed class PulumiEngine(PulumiCli cli, SsmConsulProbe probe, TimeProvid
     /// <summary>Pulumi cannot cut a real zone off: drills are the simulated engine's only.</summary>
     public IZoneOutageDrill? ZoneOutageDrill => null;
 
+    /// <summary>None yet: its program has no snapshot bucket, so snapshot requests on its clusters answer 409.</summary>
+    public IConsulSnapshots? Snapshots => null;
+
     public Task<string?> ReadinessProblemAsync(CancellationToken cancellationToken) => _readiness.ProblemAsync(cancellationToken);
 
     public Task<DeploymentResult> UpAsync(TopologyPlan plan, DeploymentContext context, IDeploymentEventSink sink, CancellationToken cancellationToken)

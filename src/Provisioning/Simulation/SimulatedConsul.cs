@@ -61,13 +61,15 @@ internal static class SimulatedConsul
         var wanFault = fault == SimulatedHealthFault.WanMemberDown;
         var replicationFault = fault;
         if (zone != FaultZone) fault = null;
-        var leader = fault == SimulatedHealthFault.NoLeader ? null : servers[0];
+        // Raft elects a server that works; an instance that never became healthy cannot lead.
+        var leader = fault == SimulatedHealthFault.NoLeader ? null : servers.FirstOrDefault(s => s.Healthy);
 
         // A missing voter: autopilot removed a dead server's raft peer and its replacement has not joined yet.
         var raft = fault == SimulatedHealthFault.MissingVoter ? servers.Take(servers.Count - 1).ToList() : servers.ToList();
         var failed = fault == SimulatedHealthFault.NoFailureTolerance ? raft[^1] : null;
+        bool Failed(Node s) => s == failed || !s.Healthy;
         var voters = raft.Count;
-        var healthyVoters = raft.Count(s => s != failed);
+        var healthyVoters = raft.Count(s => !Failed(s));
         var autopilot = leader is null ? null : new JsonObject
         {
             ["Healthy"] = healthyVoters == voters,
@@ -77,15 +79,15 @@ internal static class SimulatedConsul
                 ["ID"] = RaftId(s.Id),
                 ["Name"] = s.Id,
                 ["Address"] = $"{s.Address}:8300",
-                ["SerfStatus"] = s == failed ? "failed" : "alive",
-                ["Version"] = spec.ConsulVersion,
+                ["SerfStatus"] = Failed(s) ? "failed" : "alive",
+                ["Version"] = s.Version ?? spec.ConsulVersion,
                 ["Leader"] = s == leader,
-                ["LastContact"] = s == leader ? "0s" : s == failed ? "2m14.306s" : "41.73ms",
+                ["LastContact"] = s == leader ? "0s" : Failed(s) ? "2m14.306s" : "41.73ms",
                 ["LastTerm"] = 3,
-                ["LastIndex"] = s == failed ? 118 : 1472,
-                ["Healthy"] = s != failed,
+                ["LastIndex"] = Failed(s) ? 118 : 1472,
+                ["Healthy"] = !Failed(s),
                 ["Voter"] = true,
-                ["StableSince"] = (now - TimeSpan.FromMinutes(s == failed ? 0 : 12)).ToString("O"),
+                ["StableSince"] = (now - TimeSpan.FromMinutes(Failed(s) ? 0 : 12)).ToString("O"),
             }).ToArray()),
         };
 
@@ -96,13 +98,13 @@ internal static class SimulatedConsul
             var members = state.TryGetValue(TopologyPlanBuilder.ServerGroup(z), out var g) ? Instances(g) : [];
             for (var i = 0; i < members.Count; i++)
             {
-                var alive = !down.Contains(z) && !(wanFault && z == WanFaultZone && i == members.Count - 1);
+                var alive = !down.Contains(z) && members[i].Healthy && !(wanFault && z == WanFaultZone && i == members.Count - 1);
                 wan.Add(new JsonObject
                 {
                     ["Name"] = $"{members[i].Id}.{memberDc}",
                     ["Addr"] = members[i].Address,
                     ["Port"] = 8302,
-                    ["Tags"] = new JsonObject { ["dc"] = memberDc, ["role"] = "consul", ["port"] = "8300", ["build"] = spec.ConsulVersion, ["vsn"] = "2" },
+                    ["Tags"] = new JsonObject { ["dc"] = memberDc, ["role"] = "consul", ["port"] = "8300", ["build"] = members[i].Version ?? spec.ConsulVersion, ["vsn"] = "2" },
                     // 1 alive, 4 failed: Serf's member states.
                     ["Status"] = alive ? 1 : 4,
                 });
@@ -112,7 +114,7 @@ internal static class SimulatedConsul
         var dnsName = $"consul.service.{dc}.consul";
         var dns = fault == SimulatedHealthFault.DnsFails
             ? new JsonObject { ["name"] = dnsName, ["answers"] = new JsonArray(), ["error"] = $"Host {dnsName} not found: 3(NXDOMAIN) from the system resolver (127.0.0.53)" }
-            : new JsonObject { ["name"] = dnsName, ["answers"] = new JsonArray(raft.Where(s => s != failed).Select(s => (JsonNode)s.Address).ToArray()) };
+            : new JsonObject { ["name"] = dnsName, ["answers"] = new JsonArray(raft.Where(s => !Failed(s)).Select(s => (JsonNode)s.Address).ToArray()) };
 
         return new JsonObject
         {
@@ -171,11 +173,12 @@ internal static class SimulatedConsul
             ? DateTimeOffset.Parse(since, System.Globalization.CultureInfo.InvariantCulture)
             : null;
 
-    private sealed record Node(string Id, string Address);
+    private sealed record Node(string Id, string Address, string? Version, bool Healthy);
 
     private static List<Node> Instances(SimulatedResource group) =>
         (group.Outputs["instances"] as JsonArray ?? []).OfType<JsonObject>()
-            .Select(i => new Node(i["instanceId"]!.GetValue<string>(), i["privateIp"]!.GetValue<string>())).ToList();
+            .Select(i => new Node(i["instanceId"]!.GetValue<string>(), i["privateIp"]!.GetValue<string>(),
+                SimulatedInstances.ConsulVersion(i), i[SimulatedInstances.UnhealthyKey]?.GetValue<bool>() != true)).ToList();
 
     /// <summary>Raft ids are UUIDs; a stable one per instance keeps repeated checks comparable.</summary>
     private static string RaftId(string instanceId) => new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(instanceId)).AsSpan(0, 16)).ToString();

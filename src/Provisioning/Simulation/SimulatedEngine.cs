@@ -13,7 +13,7 @@ namespace Provisioning.Simulation;
 /// latencies, and keeps the simulated resources in a store so destroy, refresh and resume
 /// behave like the real thing.
 /// </summary>
-public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineOptions options, TimeProvider time) : IDeploymentEngine, IZoneOutageDrill
+public sealed partial class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineOptions options, TimeProvider time) : IDeploymentEngine, IZoneOutageDrill
 {
     /// <summary>The account every simulated ARN names.</summary>
     public const string Account = "000000000000";
@@ -69,13 +69,18 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
         }, cancellationToken);
         if (run.Failures.Count == 0 && !run.Interrupted)
             run = await DeleteRemovedAsync(plan, existing, context, sink, run, cancellationToken);
+        var rollout = run.Failures.Count == 0 && !run.Interrupted && existing.Count > 0
+            ? await RollAsync(plan, context, sink, cancellationToken)
+            : new RolloutResult(0);
 
-        await EmitSummaryAsync(sink, "update", run, clock.Elapsed);
+        await EmitSummaryAsync(sink, "update", run with { Completed = run.Completed + rollout.Replaced }, clock.Elapsed);
         if (run.Failures.Count > 0)
             return new DeploymentResult(DeploymentOutcome.Failed, $"{run.Failures.Count} resource(s) failed: {run.Failures.First().Value}", [.. run.Failures.Keys]);
-        if (run.Interrupted) return DeploymentResult.Cancelled();
+        if (run.Interrupted || rollout.Interrupted) return DeploymentResult.Cancelled();
 
         var state = (await store.LoadAsync(context.StackName, CancellationToken.None)).ToDictionary(r => r.Name);
+        if (rollout.Stopped is { } stop)
+            return new DeploymentResult(DeploymentOutcome.Failed, stop.Reason, [stop.Replaced], SimulatedInstances.Outputs(plan, state), stop);
         return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: SimulatedInstances.Outputs(plan, state));
     }
 

@@ -14,4 +14,10 @@ public sealed class SimulatedEngineOptions
 
     /// <summary>Availability Zones that are "down": auto-scaling groups pinned there never become healthy.</summary>
     public List<string> DownZones { get; set; } = [];
+
+    /// <summary>How many times a rolling upgrade checks a new server (10 simulated seconds apart) before it stops.</summary>
+    public int RolloutHealthAttempts { get; set; } = 6;
+
+    /// <summary>How long the simulated snapshot bucket keeps a snapshot: its lifecycle expiry (<c>Snapshots:RetentionDays</c>).</summary>
+    public int SnapshotRetentionDays { get; set; } = 30;
 }

@@ -17,13 +17,13 @@ internal static class SimulatedInstances
         if (group.Name == TopologyPlanBuilder.ClientGroup)
         {
             for (var i = 0; i < plan.Spec.ClientCount; i++)
-                instances.Add(Instance(subnets[i % subnets.Count], FirstClientOffset + (uint)(i / subnets.Count)));
+                instances.Add(Instance(subnets[i % subnets.Count], FirstClientOffset + (uint)(i / subnets.Count), plan.Spec.ConsulVersion));
         }
         else
         {
             var subnet = subnets[group.Name[^1] - 'A'];
             for (var i = 0; i < plan.Spec.ServersPerAz; i++)
-                instances.Add(Instance(subnet, FirstServerOffset + (uint)i));
+                instances.Add(Instance(subnet, FirstServerOffset + (uint)i, plan.Spec.ConsulVersion));
         }
         return instances;
     }
@@ -48,23 +48,48 @@ internal static class SimulatedInstances
             foreach (var surplus in inZone.Skip(share)) { kept.Remove(surplus); terminated.Add(surplus); }
             for (var n = inZone.Count; n < share; n++)
             {
-                var used = kept.Concat(launched).Where(i => Zone(i) == subnets[z].AvailabilityZone).Select(i => i["privateIp"]!.GetValue<string>()).ToHashSet();
-                var offset = FirstClientOffset;
-                while (used.Contains(subnets[z].Cidr.Address(offset))) offset++;
-                launched.Add(Instance(subnets[z], offset));
+                launched.Add(Launch(subnets[z], kept.Concat(launched), FirstClientOffset, plan.Spec.ConsulVersion));
             }
         }
         return (new JsonArray([.. kept, .. launched]), launched, terminated);
     }
 
+    /// <summary>
+    /// What a group does when one of its instances is terminated and its size is kept: it launches one from its
+    /// latest launch template in the same zone (a client's zone, a server's pinned zone), at the first free address.
+    /// </summary>
+    public static JsonObject Replacement(TopologyPlan plan, JsonArray current, JsonObject replaced, bool server)
+    {
+        var subnet = plan.Network.Subnets.First(s => s.AvailabilityZone == Zone(replaced));
+        var others = current.OfType<JsonObject>().Where(i => i["instanceId"]!.GetValue<string>() != replaced["instanceId"]!.GetValue<string>());
+        return Launch(subnet, others, server ? FirstServerOffset : FirstClientOffset, plan.Spec.ConsulVersion);
+    }
+
     public static string Zone(JsonObject instance) => instance["availabilityZone"]!.GetValue<string>();
 
-    private static JsonObject Instance(Clusters.ZoneSubnet subnet, uint offset) => new()
+    /// <summary>The Consul version an instance runs; state written before versions were recorded counts as the current one.</summary>
+    public static string? ConsulVersion(JsonObject instance) => instance[VersionKey]?.GetValue<string>();
+
+    /// <summary>On an instance: it launched but never became a healthy Consul node (an injected replacement failure).</summary>
+    public const string UnhealthyKey = "unhealthy";
+
+    private const string VersionKey = "consulVersion";
+
+    private static JsonObject Launch(Clusters.ZoneSubnet subnet, IEnumerable<JsonObject> existing, uint first, string version)
+    {
+        var used = existing.Where(i => Zone(i) == subnet.AvailabilityZone).Select(i => i["privateIp"]!.GetValue<string>()).ToHashSet();
+        var offset = first;
+        while (used.Contains(subnet.Cidr.Address(offset))) offset++;
+        return Instance(subnet, offset, version);
+    }
+
+    private static JsonObject Instance(Clusters.ZoneSubnet subnet, uint offset, string version) => new()
     {
         ["instanceId"] = "i-" + RandomNumberGenerator.GetHexString(17, lowercase: true),
         // Nodes are private: they have no public address, as in the real plan.
         ["privateIp"] = subnet.Cidr.Address(offset),
         ["availabilityZone"] = subnet.AvailabilityZone,
+        [VersionKey] = version,
     };
 
     /// <summary>The stack outputs as Pulumi would report them, plus what the simulation knows of the instances.</summary>

@@ -52,6 +52,25 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
         Assert.NotNull(document["paths"]!["/api/v1/clusters/{name}/ca.pem"]!["get"]!["responses"]!["200"]!["content"]!["application/x-pem-file"]);
     }
 
+    [Theory]
+    [InlineData("/api/v1/clusters/{name}/rollout", "get", "200")]
+    [InlineData("/api/v1/clusters/{name}/rollout/continue", "post", "409")]
+    [InlineData("/api/v1/clusters/{name}/rollout/rollback", "post", "409")]
+    [InlineData("/api/v1/clusters/{name}/snapshots", "get", "200")]
+    [InlineData("/api/v1/clusters/{name}/snapshots", "post", "202")]
+    [InlineData("/api/v1/clusters/{name}/snapshots/{id}/restore", "post", "403")]
+    public async Task OpenApiDocument_RolloutAndSnapshotEndpoints_AreDocumented(string path, string method, string status)
+    {
+        var document = JsonNode.Parse(await _app.CreateApiClient().GetStringAsync("/openapi/v1.json", Ct))!.AsObject();
+
+        var operation = document["paths"]!.AsObject().Single(p => p.Key.TrimEnd('/') == path).Value![method]!;
+
+        Assert.NotNull(operation["operationId"]);
+        Assert.NotNull(operation["responses"]![status]);
+        if (path.EndsWith("/restore", StringComparison.Ordinal))
+            Assert.NotNull(operation["requestBody"]!["content"]!["application/json"]!["schema"]);
+    }
+
     [Fact]
     public async Task OpenApiDocument_TokenScopes_AreDescribedOnTheSchemeAndRequiredPerOperation()
     {

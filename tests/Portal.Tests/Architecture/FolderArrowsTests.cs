@@ -13,7 +13,8 @@ public sealed class FolderArrowsTests
 {
     private static readonly ProjectArrows Portal = new(typeof(PortalDbContext).Assembly, new()
     {
-        ["Components"] = ["Clusters", "Deployments", "Monitoring", "Drills", "Backup", "Engines", "Identity", "Auditing", "Api", "Data"],
+        ["Components"] = ["Snapshots", "Clusters", "Deployments", "Monitoring", "Drills", "Backup", "Engines", "Identity", "Auditing", "Api", "Data"],
+        ["Snapshots"] = ["Clusters", "Engines", "Identity", "Auditing", "Api", "Data"],
         ["Drills"] = ["Clusters", "Identity", "Api", "Data"],
         ["Clusters"] = ["Deployments", "Monitoring", "Engines", "Identity", "Auditing", "Api", "Data"],
         ["Deployments"] = ["Monitoring", "Engines", "Identity", "Auditing", "Api", "Data"],

@@ -37,6 +37,14 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         // Drills change the (simulated) cluster: clusters:write; a zone alpha does not have answers 400, so nothing changes.
         ("POST", "/api/v1/clusters/alpha/drills/zone-outage", "U N 400 400 F 400 F F N F U U"),
         ("DELETE", "/api/v1/clusters/alpha/drills/zone-outage", "U N 409 409 F 409 F F N F U U"),
+        // A stopped rollout is steered by owners and admins only (clusters:write); alpha's is not stopped, so 409.
+        ("GET", "/api/v1/clusters/alpha/rollout", "U N A A A A A F N F U U"),
+        ("POST", "/api/v1/clusters/alpha/rollout/continue", "U N 409 409 F 409 F F N F U U"),
+        ("POST", "/api/v1/clusters/alpha/rollout/rollback", "U N 409 409 F 409 F F N F U U"),
+        // Snapshots: listed like the cluster, taken with clusters:write, restored by owners and admins (a datacenter alpha lacks: 400).
+        ("GET", "/api/v1/clusters/alpha/snapshots", "U N A A A A A F N F U U"),
+        ("POST", "/api/v1/clusters/alpha/snapshots", "U N A A F A F F N F U U"), // 202, or 409 while another operation holds alpha
+        ("POST", "/api/v1/clusters/alpha/snapshots/eu-west-1a-20260101T000000000Z-0000/restore", "U N 400 400 F 400 F F N F U U"),
         ("GET", "/api/v1/clusters", "U A A A A A A F A F U U"),
         // The catalog: what a create may choose from, for anyone who may read clusters.
         ("GET", "/api/v1/catalog", "U A A A A A A F A F U U"),
@@ -193,6 +201,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ("POST", "/api/v1/teams/team-a/members") => new { email = "owner@portal.test", role = "owner" }, // no change in who sees what
         ("POST", "/api/v1/users") => new { email = $"{persona.ToLowerInvariant()}-made@portal.test", password = "Made-password-2026" },
         ("POST", "/api/v1/clusters/alpha/drills/zone-outage") => new { zone = "nowhere-1a" },
+        ("POST", "/api/v1/clusters/alpha/snapshots/eu-west-1a-20260101T000000000Z-0000/restore") => new { datacenter = "nowhere-1a" },
         ("POST", "/api/v1/tokens") => new { name = "matrix", scopes = new[] { "clusters:read" }, expiresAt = DateTimeOffset.UtcNow.AddDays(1) },
         _ => null,
     };

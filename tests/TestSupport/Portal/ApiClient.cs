@@ -38,6 +38,19 @@ public static class ApiClient
         return JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!.AsObject();
     }
 
+    /// <summary>Changes a cluster (JSON merge patch) and waits for the update it enqueues; the ended operation.</summary>
+    public static async Task<JsonObject> UpdateClusterAsync(this HttpClient http, string name, string mergePatch)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/clusters/{name}")
+        {
+            Content = new StringContent(mergePatch, System.Text.Encoding.UTF8, "application/merge-patch+json"),
+        };
+        var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"Expected 202, got {(int)response.StatusCode}: {text}");
+        return await http.WaitForOperationAsync((string)JsonNode.Parse(text)!["operation"]!["id"]!);
+    }
+
     /// <summary>Polls the operation until it has ended; fails the test if it does not end in time.</summary>
     public static async Task<JsonObject> WaitForOperationAsync(this HttpClient http, string operationId, TimeSpan? timeout = null)
     {

@@ -326,9 +326,10 @@ namespace Portal.Data.Migrations
                     b.Property<Guid>("ClusterId")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("ReportJson")
+                    b.Property<string>("Report")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ReportJson");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -505,6 +506,10 @@ namespace Portal.Data.Migrations
                     b.Property<Guid?>("RetryOfId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SnapshotId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Spec")
                         .IsRequired()
                         .HasColumnType("TEXT")
@@ -534,36 +539,6 @@ namespace Portal.Data.Migrations
                     b.HasIndex("State", "CreatedAt");
 
                     b.ToTable("Operations");
-                });
-
-            modelBuilder.Entity("Portal.Data.SimulatedResourceRow", b =>
-                {
-                    b.Property<string>("Stack")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Name")
-                        .HasMaxLength(128)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("OutputsJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ResourceId")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Type")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Stack", "Name");
-
-                    b.ToTable("SimulatedResources", (string)null);
                 });
 
             modelBuilder.Entity("Portal.Data.PersonalAccessToken", b =>
@@ -691,6 +666,36 @@ namespace Portal.Data.Migrations
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Data.SimulatedResourceRow", b =>
+                {
+                    b.Property<string>("Stack")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OutputsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResourceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Stack", "Name");
+
+                    b.ToTable("SimulatedResources", (string)null);
                 });
 
             modelBuilder.Entity("Portal.Data.Team", b =>
