@@ -4,6 +4,7 @@ public static class ClusterExtensions
 {
     public static IHostApplicationBuilder AddClusters(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<PreviewOptions>().Bind(builder.Configuration.GetSection(PreviewOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ClusterRequestValidator>();
         builder.Services.AddSingleton<ClusterCommands>();
         builder.Services.AddSingleton<ClusterReads>();

@@ -241,6 +241,9 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("FailingChecks")
                         .HasColumnType("TEXT")
                         .HasColumnName("FailingChecksJson");
@@ -301,6 +304,8 @@ namespace Portal.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ExpiresAt");
+
                     b.HasIndex("Name")
                         .IsUnique()
                         .HasFilter("\"Status\" <> 'Destroyed'");
@@ -326,9 +331,10 @@ namespace Portal.Data.Migrations
                     b.Property<Guid>("ClusterId")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("ReportJson")
+                    b.Property<string>("Report")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ReportJson");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -397,6 +403,34 @@ namespace Portal.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("DeploymentEvents");
+                });
+
+            modelBuilder.Entity("Portal.Data.ExpiryReminder", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ClusterId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RaisedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClusterId", "Kind", "ExpiresAt")
+                        .IsUnique();
+
+                    b.ToTable("ExpiryReminders");
                 });
 
             modelBuilder.Entity("Portal.Data.IdempotencyRecord", b =>
@@ -490,6 +524,9 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("PreviewOfId")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("ProgressDone")
                         .HasColumnType("INTEGER");
 
@@ -529,41 +566,15 @@ namespace Portal.Data.Migrations
                         .HasDatabaseName("IX_Operations_OneActivePerCluster")
                         .HasFilter("\"State\" IN ('Queued', 'Running', 'Cancelling')");
 
+                    b.HasIndex("PreviewOfId")
+                        .IsUnique()
+                        .HasFilter("\"PreviewOfId\" IS NOT NULL");
+
                     b.HasIndex("ClusterId", "CreatedAt");
 
                     b.HasIndex("State", "CreatedAt");
 
                     b.ToTable("Operations");
-                });
-
-            modelBuilder.Entity("Portal.Data.SimulatedResourceRow", b =>
-                {
-                    b.Property<string>("Stack")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Name")
-                        .HasMaxLength(128)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("OutputsJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ResourceId")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Type")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Stack", "Name");
-
-                    b.ToTable("SimulatedResources", (string)null);
                 });
 
             modelBuilder.Entity("Portal.Data.PersonalAccessToken", b =>
@@ -693,6 +704,36 @@ namespace Portal.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Data.SimulatedResourceRow", b =>
+                {
+                    b.Property<string>("Stack")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OutputsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResourceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Stack", "Name");
+
+                    b.ToTable("SimulatedResources", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Data.Team", b =>
                 {
                     b.Property<Guid>("Id")
@@ -807,6 +848,17 @@ namespace Portal.Data.Migrations
                         .HasForeignKey("OperationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Data.ExpiryReminder", b =>
+                {
+                    b.HasOne("Portal.Data.Cluster", "Cluster")
+                        .WithMany()
+                        .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Cluster");
                 });
 
             modelBuilder.Entity("Portal.Data.Operation", b =>
