@@ -8,6 +8,7 @@ public static class ClusterExtensions
         builder.Services.AddSingleton<ClusterRequestValidator>();
         builder.Services.AddSingleton<ClusterCommands>();
         builder.Services.AddSingleton<ClusterReads>();
+        builder.Services.AddSingleton<PreviewReads>();
         builder.Services.AddSingleton<ClusterSecretsCommands>();
         builder.Services.AddHostedService<ClusterExpiry>();
         return builder;
