@@ -187,11 +187,8 @@ public sealed class ClusterDetailTests : PortalComponentContext
     public async Task ClusterDetail_ChangeReviewedThenApplied_ShowsTheDiffThenRunsTheUpdateExactlyAsPreviewed()
     {
         var page = await OpenReadyAsync("resized");
-        var dialogs = Render<MudDialogProvider>();
 
-        var changing = page.Find("[data-testid=change]").ClickAsync(new()); // ends when the dialog does
-        dialogs.WaitForElement("[data-testid=change-clients] input, input[data-testid=change-clients]").Change("8");
-        await dialogs.Find("[data-testid=review]").ClickAsync(new());
+        var (dialogs, changing) = await ReviewClientsAsync(page, "8");
 
         dialogs.WaitForAssertion(() => Assert.Equal("+0 ~1 −0", dialogs.Find("[data-testid=review-summary]").TextContent.Trim()), TimeSpan.FromSeconds(30));
         var row = Assert.Single(dialogs.FindAll("[data-testid=review-change]"));
@@ -215,10 +212,7 @@ public sealed class ClusterDetailTests : PortalComponentContext
     public async Task ClusterDetail_AppliedWhileTheClusterChanged_SaysSoAndOffersReviewAgain()
     {
         var page = await OpenReadyAsync("raced");
-        var dialogs = Render<MudDialogProvider>();
-        _ = page.Find("[data-testid=change]").ClickAsync(new());
-        dialogs.WaitForElement("[data-testid=change-clients] input, input[data-testid=change-clients]").Change("7");
-        await dialogs.Find("[data-testid=review]").ClickAsync(new());
+        var (dialogs, _) = await ReviewClientsAsync(page, "7");
         dialogs.WaitForElement("[data-testid=apply]", TimeSpan.FromSeconds(30));
 
         // Someone else changes the cluster in the meantime: the reviewed diff no longer holds.
@@ -239,14 +233,11 @@ public sealed class ClusterDetailTests : PortalComponentContext
     public async Task ClusterDetail_ChangeOutOfRange_ShowsTheValidatorsMessageNeverClamping()
     {
         var page = await OpenReadyAsync("bounded");
-        var dialogs = Render<MudDialogProvider>();
-        _ = page.Find("[data-testid=change]").ClickAsync(new());
 
-        dialogs.WaitForElement("[data-testid=change-clients] input, input[data-testid=change-clients]").Change("51");
-        await dialogs.Find("[data-testid=review]").ClickAsync(new());
+        var (dialogs, _) = await ReviewClientsAsync(page, "51");
 
         dialogs.WaitForAssertion(() => Assert.Contains("between 0 and 50", dialogs.Find("[data-testid=change-dialog]").TextContent));
-        Assert.Equal("51", dialogs.Find("[data-testid=change-clients] input, input[data-testid=change-clients]").GetAttribute("value"));
+        Assert.Equal("51", dialogs.Find(ChangeClients).GetAttribute("value"));
         Assert.Empty(dialogs.FindAll("[data-testid=review-summary]"));
         await using var db = App.CreateDbContext();
         Assert.Equal(0, await db.Operations.CountAsync(o => o.Kind == OperationKind.Preview, Ct));
@@ -275,6 +266,18 @@ public sealed class ClusterDetailTests : PortalComponentContext
 
         page.WaitForAssertion(() => Assert.Contains("expires in 1 d 23 h", page.Find("[data-testid=expires-in]").TextContent));
         Assert.Empty(page.FindAll("[data-testid=expiry-reminder]")); // it warned of the old expiry
+    }
+
+    private const string ChangeClients = "[data-testid=change-clients] input, input[data-testid=change-clients]";
+
+    /// <summary>Opens the Change dialog, enters a client count and asks for the review; the task ends when the dialog closes.</summary>
+    private async Task<(IRenderedComponent<MudDialogProvider> Dialogs, Task Changing)> ReviewClientsAsync(IRenderedComponent<ClusterDetail> page, string clients)
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var changing = page.Find("[data-testid=change]").ClickAsync(new());
+        dialogs.WaitForElement(ChangeClients).Change(clients);
+        await dialogs.Find("[data-testid=review]").ClickAsync(new());
+        return (dialogs, changing);
     }
 
     private static AngleSharp.Dom.IElement Tab(IRenderedComponent<ClusterDetail> page, string text) =>
