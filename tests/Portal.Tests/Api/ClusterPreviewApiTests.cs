@@ -63,6 +63,29 @@ public sealed class ClusterPreviewApiTests : PortalApiTest
     }
 
     [Fact]
+    public async Task ApplyPreview_RetriedWithTheSameIdempotencyKey_ReplaysTheFirstAnswerAndEnqueuesOnce()
+    {
+        await ReadyClusterAsync("replayed");
+        var preview = await PreviewAsync("replayed", new { clientCount = 4 });
+        async Task<HttpResponseMessage> ApplyAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/operations/{preview["id"]}/apply");
+            request.Headers.Add("Idempotency-Key", "apply-replayed-1");
+            return await Http.SendAsync(request, Ct);
+        }
+
+        var first = await ApplyAsync();
+        var retried = await ApplyAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode); // not "applied already": the same request, answered again
+        Assert.True(retried.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(await first.Content.ReadAsStringAsync(Ct), await retried.Content.ReadAsStringAsync(Ct));
+        await using var db = App.CreateDbContext();
+        Assert.Equal(1, await db.Operations.CountAsync(o => o.PreviewOfId != null, Ct));
+    }
+
+    [Fact]
     public async Task ApplyPreview_ClusterChangedSince_Answers409AndChangesNothing()
     {
         await ReadyClusterAsync("moved");
