@@ -29,7 +29,8 @@ internal sealed class EventLog(string? path, string project, string stack) : IDi
         _writer.Write(envelope.ToJsonString() + "\n");
     }
 
-    public void Step(string key, string op, string type, string name, JsonObject? old, JsonObject? @new, bool planning = false)
+    /// <param name="diffs">The properties an update changes: sent as <c>diffs</c> and as <c>detailedDiff</c> (each an input update), as the CLI does.</param>
+    public void Step(string key, string op, string type, string name, JsonObject? old, JsonObject? @new, bool planning = false, IReadOnlyList<string>? diffs = null)
     {
         var urn = type == "pulumi:pulumi:Stack" ? StackUrn : Urn(type, name);
         var provider = type.StartsWith("pulumi:", StringComparison.Ordinal) ? "" : ProviderUrn;
@@ -49,6 +50,12 @@ internal sealed class EventLog(string? path, string project, string stack) : IDi
             },
         };
         if (planning) body["planning"] = true;
+        if (diffs is { Count: > 0 })
+        {
+            var metadata = body["metadata"]!.AsObject();
+            metadata["diffs"] = new JsonArray(diffs.Select(d => (JsonNode?)d).ToArray());
+            metadata["detailedDiff"] = new JsonObject(diffs.Select(d => KeyValuePair.Create(d, (JsonNode?)new JsonObject { ["kind"] = "update", ["inputDiff"] = true })));
+        }
         Write(key, body);
     }
 

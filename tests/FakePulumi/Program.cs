@@ -130,7 +130,7 @@ internal sealed class Operations
         var run = _args.Command switch
         {
             "up" => Up(state, config, log),
-            "preview" => Preview(state, log),
+            "preview" => Preview(state, config, log),
             "refresh" => Refresh(state, log),
             _ => Destroy(state, log),
         };
@@ -210,18 +210,35 @@ internal sealed class Operations
         return new StepRun(false, changes);
     }
 
-    private StepRun Preview(StackState state, EventLog log)
+    /// <summary>
+    /// Plans like the CLI: a resource not in the state is a create, one whose evaluated inputs differ from the state's an update
+    /// (its <c>diffs</c> and <c>detailedDiff</c> name the properties), one the program no longer has a delete, the rest same.
+    /// </summary>
+    private StepRun Preview(StackState state, Dictionary<string, (string Value, bool Secret)> config, EventLog log)
     {
         var changes = new Dictionary<string, int>();
+        var outputs = state.Resources.ToDictionary(r => r.Name, r => r.Outputs);
         foreach (var resource in _program.Resources)
         {
-            var op = state.Resources.Any(r => r.Name == resource.Name) ? "same" : "create";
-            log.Step("resourcePreEvent", op, resource.Type, resource.Name, null, new JsonObject(), planning: true);
-            log.Step("resOutputsEvent", op, resource.Type, resource.Name, null, new JsonObject(), planning: true);
+            var existing = state.Resources.FirstOrDefault(r => r.Name == resource.Name);
+            var diffs = existing is null ? [] : Diffs(existing.Inputs, (JsonObject)FakeProgram.Evaluate(resource.Properties, outputs, config)!);
+            var op = existing is null ? "create" : diffs.Count > 0 ? "update" : "same";
+            log.Step("resourcePreEvent", op, resource.Type, resource.Name, existing?.Outputs, new JsonObject(), planning: true, diffs: diffs);
+            log.Step("resOutputsEvent", op, resource.Type, resource.Name, existing?.Outputs, new JsonObject(), planning: true, diffs: diffs);
             Count(changes, op);
+        }
+        foreach (var gone in state.Resources.Where(r => _program.Resources.All(p => p.Name != r.Name)))
+        {
+            log.Step("resourcePreEvent", "delete", gone.Type, gone.Name, gone.Outputs, null, planning: true);
+            log.Step("resOutputsEvent", "delete", gone.Type, gone.Name, gone.Outputs, null, planning: true);
+            Count(changes, "delete");
         }
         return new StepRun(false, changes);
     }
+
+    private static List<string> Diffs(JsonObject stored, JsonObject planned) =>
+        stored.Select(p => p.Key).Union(planned.Select(p => p.Key))
+            .Where(key => stored[key]?.ToJsonString() != planned[key]?.ToJsonString()).Order(StringComparer.Ordinal).ToList();
 
     private StepRun Refresh(StackState state, EventLog log)
     {

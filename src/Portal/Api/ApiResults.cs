@@ -32,6 +32,9 @@ public static class ApiResults
     public static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", type: ProblemTypeBase + "forbidden");
 
+    public static ProblemHttpResult Gone(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status410Gone, title: "Gone", type: ProblemTypeBase + "gone");
+
     public static ProblemHttpResult PreconditionFailed(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status412PreconditionFailed, title: "Precondition failed", type: ProblemTypeBase + "precondition-failed");
 
@@ -45,6 +48,7 @@ public static class ApiResults
         405 => "method-not-allowed",
         406 => "not-acceptable",
         409 => "conflict",
+        410 => "gone",
         412 => "precondition-failed",
         413 => "payload-too-large",
         415 => "unsupported-media-type",
@@ -64,6 +68,7 @@ public static class ApiResults
         405 => "Method not allowed",
         406 => "Not acceptable",
         409 => "Conflict",
+        410 => "Gone",
         412 => "Precondition failed",
         413 => "Payload too large",
         415 => "Unsupported media type",

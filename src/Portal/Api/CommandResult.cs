@@ -1,6 +1,7 @@
 namespace Portal.Api;
 
-public enum CommandStatus { Ok, Invalid, Conflict, NotFound, Forbidden }
+/// <summary><c>Gone</c>: the target exists but may no longer be acted on, e.g. a preview past its lifetime.</summary>
+public enum CommandStatus { Ok, Invalid, Conflict, NotFound, Forbidden, Gone }
 
 /// <summary>
 /// The outcome of a command shared by the pages and the API. Failures carry what a person
@@ -21,4 +22,6 @@ public sealed record CommandResult<T>(
 
     /// <summary>The caller may see the target but not do this to it (e.g. a member where an owner is needed).</summary>
     public static CommandResult<T> Forbidden(string message) => new(CommandStatus.Forbidden, Message: message);
+
+    public static CommandResult<T> Gone(string message) => new(CommandStatus.Gone, Message: message);
 }

@@ -23,6 +23,7 @@ public sealed partial class ClusterCommands(
     WorkSignal signal,
     OperationBroadcaster broadcaster,
     AuditLog audit,
+    Microsoft.Extensions.Options.IOptions<PreviewOptions> previews,
     TimeProvider time)
 {
     /// <summary>
@@ -69,6 +70,7 @@ public sealed partial class ClusterCommands(
                 : null,
             CreatedAt = now,
             UpdatedAt = now,
+            ExpiresAt = spec.TimeToLiveHours is { } hours ? now.AddHours(hours) : null,
         };
         var operation = NewOperation(cluster, OperationKind.Create, spec, now);
         try
@@ -139,19 +141,20 @@ public sealed partial class ClusterCommands(
 
     private async Task<CommandResult<ClusterOperationView>> EnqueueOnAsync(
         PortalDbContext db, Caller caller, Cluster cluster, OperationKind kind, string action, ClusterSpec spec, Guid? retryOf, CancellationToken cancellationToken,
-        string? zone = null, Action<Operation>? prepare = null)
+        string? zone = null, Action<Operation>? prepare = null, Guid? previewOf = null)
     {
         var name = cluster.Name;
         var operation = NewOperation(cluster, kind, spec, time.GetUtcNow());
         operation.RetryOfId = retryOf;
         operation.Zone = zone;
+        operation.PreviewOfId = previewOf;
         prepare?.Invoke(operation);
         try
         {
             await using var scope = await audit.BeginAsync(db, cancellationToken);
             db.Operations.Add(operation);
             scope.Add(caller.Actor, new AuditRecord(action, "cluster", cluster.Name, Team: cluster.Team,
-                Details: new { operation = operation.Id, kind, retryOf, zone, snapshot = operation.SnapshotId }));
+                Details: new { operation = operation.Id, kind, retryOf, zone, previewOf, snapshot = operation.SnapshotId }));
             await scope.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException ex) when (ex.IsUniqueViolation())

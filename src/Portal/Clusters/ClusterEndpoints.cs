@@ -24,7 +24,9 @@ public static class ClusterEndpoints
         clusters.MapGet("/{name}", GetAsync).WithName("GetCluster").WithSummary("Get a cluster; its ETag guards PATCH and DELETE")
             .WithDescription("The whole cluster: its spec, its outputs (every instance, address and endpoint) and its health.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        clusters.MapPatch("/{name}", UpdateAsync).WithName("UpdateCluster").WithSummary("Change the client count or Consul version; enqueues an update")
+        clusters.MapPatch("/{name}", UpdateAsync).WithName("UpdateCluster").WithSummary("Change the client count or Consul version (enqueues an update), or the time to live")
+            .WithDescription("clientCount and consulVersion enqueue an update (202). timeToLiveHours (1 to 720) sets the expiry to that many hours from now; "
+                + "on its own it changes no resource and answers 200 with the cluster. Values out of range answer 400 naming the field.")
             .RequireAuthorization(Policies.ClustersWrite)
             .Accepts<UpdateClusterRequest>("application/merge-patch+json", "application/json")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
@@ -33,7 +35,10 @@ public static class ClusterEndpoints
             .RequireAuthorization(Policies.ClustersWrite)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
         clusters.MapPost("/{name}/preview", PreviewAsync).WithName("PreviewCluster")
-            .WithSummary("Compute what deploying the cluster's spec (or a change to it) would create and delete; changes nothing")
+            .WithSummary("Compute what deploying the cluster's spec (or a change to it) would create, update and delete; changes nothing")
+            .WithDescription("The body is optional and takes the fields of PATCH (but timeToLiveHours, which changes no resource). The finished preview's "
+                + "result lists each resource with its op (create, update, delete, unchanged) and the properties that change; "
+                + "POST /api/v1/operations/{id}/apply then applies exactly that change.")
             .RequireAuthorization(Policies.ClustersWrite)
             .Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -56,8 +61,19 @@ public static class ClusterEndpoints
             .WithSummary("Run a failed or cancelled operation again: refresh, then complete what is missing")
             .RequireAuthorization(Policies.ClustersRead).RequireAuthorization(Policies.ClustersWrite)
             .Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapPost("/operations/{id:guid}/apply", ApplyAsync).WithTags("Operations").WithName("ApplyPreview")
+            .WithSummary("Apply a preview: start the update exactly as previewed")
+            .WithDescription("409 when the cluster changed since the preview, when the preview was applied already, or when the operation is not a "
+                + "preview that succeeded; 410 once the preview is older than Previews:Lifetime (1 hour by default). Review again with a new preview.")
+            .RequireAuthorization(Policies.ClustersRead).RequireAuthorization(Policies.ClustersWrite)
+            .Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return api;
     }
+
+    private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> ApplyAsync(
+        Guid id, Caller caller, ClusterCommands commands, CancellationToken cancellationToken) =>
+        Enqueued(await commands.ApplyPreviewAsync(caller, id, cancellationToken));
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateClusterRequest request, Caller caller, ClusterCommands commands, CancellationToken cancellationToken) =>
@@ -97,14 +113,34 @@ public static class ClusterEndpoints
         return TypedResults.Ok(ClusterView.From(cluster));
     }
 
-    private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+    private static async Task<Results<Ok<ClusterView>, Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         string name, UpdateClusterRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
         ClusterReads reads, Caller caller, ClusterCommands commands, HttpResponse response, CancellationToken cancellationToken)
     {
         if (await CheckPreconditionAsync(reads, caller, name, ifMatch, cancellationToken) is { } failed) return failed;
-        var result = Enqueued(await commands.UpdateAsync(caller, name, request, cancellationToken));
+        if (request is { IsEmpty: true, TimeToLiveHours: { } hours })
+        {
+            var set = await commands.SetTimeToLiveAsync(caller, name, hours, cancellationToken);
+            await SetETagAsync(reads, caller, name, response, cancellationToken);
+            return set.Status switch
+            {
+                CommandStatus.Ok => TypedResults.Ok(set.Value),
+                CommandStatus.Invalid => ApiResults.Invalid(set.Errors!),
+                _ => Problem(set),
+            };
+        }
+        // The update is validated with the time to live and enqueued first, so that a refused one sets nothing.
+        var update = await commands.UpdateAsync(caller, name, request, cancellationToken);
+        if (update.Status == CommandStatus.Ok && request.TimeToLiveHours is { } extend
+            && await commands.SetTimeToLiveAsync(caller, name, extend, cancellationToken) is { Status: CommandStatus.Ok, Value: { } cluster })
+            update = update with { Value = update.Value! with { Cluster = cluster } };
         await SetETagAsync(reads, caller, name, response, cancellationToken);
-        return result;
+        return update.Status switch
+        {
+            CommandStatus.Ok => Accepted(update.Value!),
+            CommandStatus.Invalid => ApiResults.Invalid(update.Errors!),
+            _ => Problem(update),
+        };
     }
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> DestroyAsync(
@@ -192,11 +228,22 @@ public static class ClusterEndpoints
     internal static Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult> Enqueued(CommandResult<ClusterOperationView> result) =>
         result.Status switch
         {
-            CommandStatus.Ok => TypedResults.Accepted($"/api/v1/operations/{result.Value!.Operation.Id}", result.Value),
+            CommandStatus.Ok => Accepted(result.Value!),
             CommandStatus.Invalid => ApiResults.Invalid(result.Errors!),
-            CommandStatus.Conflict => ApiResults.Conflict(result),
-            _ => ApiResults.NotFound(result.Message!),
+            _ => Problem(result),
         };
+
+    private static Accepted<ClusterOperationView> Accepted(ClusterOperationView enqueued) =>
+        TypedResults.Accepted($"/api/v1/operations/{enqueued.Operation.Id}", enqueued);
+
+    /// <summary>A command that was refused for anything but its input, as its problem response.</summary>
+    private static ProblemHttpResult Problem<T>(CommandResult<T> result) => result.Status switch
+    {
+        CommandStatus.Conflict => ApiResults.Conflict(result),
+        CommandStatus.Forbidden => ApiResults.Forbidden(result.Message!),
+        CommandStatus.Gone => ApiResults.Gone(result.Message!),
+        _ => ApiResults.NotFound(result.Message!),
+    };
 }
 
 /// <summary>A page of cluster summaries; <see cref="Next"/> is the URL of the next page, null on the last.</summary>

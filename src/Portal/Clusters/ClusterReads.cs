@@ -16,6 +16,9 @@ public sealed record ClusterPage(IReadOnlyList<ClusterSummaryView> Items, Cluste
 /// <summary>A cluster with its newest operations, as its page shows them.</summary>
 public sealed record ClusterDetails(Cluster Cluster, IReadOnlyList<Operation> Operations);
 
+/// <summary>A reminder to a cluster's team that the portal destroys it soon; <see cref="Kind"/> is how long before it was raised.</summary>
+public sealed record ExpiryReminderView(string Cluster, string Team, string Kind, DateTimeOffset ExpiresAt, DateTimeOffset RaisedAt);
+
 /// <summary>
 /// The reads of clusters, shared by the API and the pages so that both list and find the same way. Every read is
 /// limited to what the caller may see; for a person, the caller passed in says whose teams (the API resolves it per
@@ -43,7 +46,7 @@ public sealed class ClusterReads(IDbContextFactory<PortalDbContext> dbFactory)
             {
                 c.Id,
                 Summary = ClusterSummaryView.From(c.Name, c.Team, c.Status, c.Engine, c.Spec, c.CreatedAt, c.UpdatedAt,
-                    c.Health, c.HealthCheckedAt, c.FailingChecks, c.ZoneOutage,
+                    c.Health, c.HealthCheckedAt, c.FailingChecks, c.ZoneOutage, c.ExpiresAt,
                     // At most one is active per cluster (a unique index): the one a retry or a change just queued.
                     db.Operations.Where(o => o.ClusterId == c.Id && Operation.ActiveStates.Contains(o.State))
                         .Select(o => (OperationKind?)o.Kind).FirstOrDefault()),
@@ -52,6 +55,23 @@ public sealed class ClusterReads(IDbContextFactory<PortalDbContext> dbFactory)
         if (limit is not { } size || rows.Count <= size) return new ClusterPage(rows.Select(r => r.Summary).ToList(), null);
         var last = rows[size - 1];
         return new ClusterPage(rows.Take(size).Select(r => r.Summary).ToList(), new ClusterCursor(last.Summary.Name, last.Summary.CreatedAt, last.Id));
+    }
+
+    /// <summary>
+    /// The reminders of the caller's live clusters (of the one named, when <paramref name="name"/> is given) that still hold:
+    /// one per cluster, the latest raised, soonest expiry first. A reminder of an expiry since moved no longer shows.
+    /// </summary>
+    public async Task<IReadOnlyList<ExpiryReminderView>> RemindersAsync(Caller caller, string? name, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var clusters = db.Clusters.AsNoTracking().VisibleTo(caller).Where(c => c.Status != ClusterStatus.Destroyed && (name == null || c.Name == name));
+        var reminders = await (
+                from r in db.ExpiryReminders.AsNoTracking()
+                join c in clusters on r.ClusterId equals c.Id
+                where r.ExpiresAt == c.ExpiresAt
+                select new ExpiryReminderView(c.Name, c.Team, r.Kind, r.ExpiresAt, r.RaisedAt))
+            .ToListAsync(cancellationToken);
+        return reminders.GroupBy(r => r.Cluster).Select(g => g.MaxBy(r => r.RaisedAt)!).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Cluster).ToList();
     }
 
     /// <summary>The teams that have clusters the caller may see, destroyed ones included, by name.</summary>

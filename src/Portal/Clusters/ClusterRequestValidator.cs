@@ -91,7 +91,11 @@ public sealed class ClusterRequestValidator(
             LogRetentionDays = current.LogRetentionDays,
             TimeToLiveHours = current.TimeToLiveHours,
         };
-        return ClusterSpecValidator.Validate(input, options.Value.Catalog, []);
+        var result = ClusterSpecValidator.Validate(input, options.Value.Catalog, []);
+        // The time to live is not part of what is deployed (see ClusterCommands.SetTimeToLiveAsync), but a bad one fails the request all the same.
+        return ClusterSpecValidator.TimeToLiveError(change.TimeToLiveHours) is { } ttl
+            ? new ClusterSpecValidation(null, result.Errors.Append(KeyValuePair.Create("timeToLiveHours", new[] { ttl })).ToDictionary(), result.Conflicts)
+            : result;
     }
 
     /// <summary>

@@ -19,7 +19,8 @@ public sealed record ClusterView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     ClusterHealthSummary? Health = null,
-    string? ZoneOutage = null)
+    string? ZoneOutage = null,
+    [property: Description("When the portal destroys the cluster by itself (its time to live); null when it is kept until destroyed.")] DateTimeOffset? ExpiresAt = null)
 {
     public static ClusterView From(Cluster c) => new(
         c.Name, c.Team, c.Status, c.Engine,
@@ -28,7 +29,8 @@ public sealed record ClusterView(
         c.CreatedAt, c.UpdatedAt,
         new ClusterHealthSummary(c.Health, c.HealthCheckedAt,
             c.FailingChecks ?? []),
-        c.ZoneOutage);
+        c.ZoneOutage,
+        c.ExpiresAt);
 }
 
 /// <summary>
@@ -48,18 +50,19 @@ public sealed record ClusterSummaryView(
     DateTimeOffset UpdatedAt,
     ClusterHealthSummary Health,
     [property: Description("The Availability Zone a zone-outage drill has taken down; null when none is.")] string? ZoneOutage,
+    [property: Description("When the portal destroys the cluster by itself (its time to live); null when it is kept until destroyed.")] DateTimeOffset? ExpiresAt = null,
     [property: Description("The kind of the operation queued or running on the cluster; null when none is.")] OperationKind? ActiveOperation = null)
 {
     /// <summary>From the columns a list reads (never the outputs nor the secrets); <see cref="ClusterReads.ListAsync"/> projects them.</summary>
     public static ClusterSummaryView From(string name, string team, ClusterStatus status, string engine, ClusterSpec spec,
         DateTimeOffset createdAt, DateTimeOffset updatedAt, HealthStatus health, DateTimeOffset? healthCheckedAt,
-        IReadOnlyList<string>? failingChecks, string? zoneOutage, OperationKind? activeOperation) => new(
+        IReadOnlyList<string>? failingChecks, string? zoneOutage, DateTimeOffset? expiresAt, OperationKind? activeOperation) => new(
         name, team, status, engine,
         new ClusterSpecSummary(spec.Region, spec.AvailabilityZones, spec.VpcCidr, spec.ServersPerAz, spec.ClientCount, spec.ConsulVersion),
         ClusterInstanceCounts.Of(spec),
         createdAt, updatedAt,
         new ClusterHealthSummary(health, healthCheckedAt, failingChecks ?? []),
-        zoneOutage, activeOperation);
+        zoneOutage, expiresAt, activeOperation);
 }
 
 /// <summary>What a list needs of a spec: where the cluster runs, how big it is and which Consul it runs.</summary>

@@ -12,5 +12,13 @@ public sealed class UpdateClusterRequest
     /// <summary>The Consul version to run; one of the portal's offered versions.</summary>
     public string? ConsulVersion { get; set; }
 
+    /// <summary>
+    /// Sets the time to live afresh: the cluster expires this many hours (1 to 720) from now. It changes no resource, so
+    /// on its own it needs no operation; a preview refuses it.
+    /// </summary>
+    public int? TimeToLiveHours { get; set; }
+
+    /// <summary>True when nothing of the cluster's resources would change: neither the client count nor the version is sent.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => ClientCount is null && ConsulVersion is null;
 }

@@ -22,6 +22,7 @@ internal sealed class ClusterConfiguration : IEntityTypeConfiguration<Cluster>
         cluster.HasIndex(c => new { c.Team, c.CreatedAt });
         cluster.Property(c => c.ZoneOutage).HasMaxLength(32);
         cluster.HasIndex(c => c.NextHealthCheckAt);
+        cluster.HasIndex(c => c.ExpiresAt);
         cluster.HasMany(c => c.Operations).WithOne(o => o.Cluster).HasForeignKey(o => o.ClusterId);
     }
 }

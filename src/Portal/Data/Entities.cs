@@ -61,6 +61,9 @@ public sealed class Cluster
     /// <summary>The Availability Zone a zone-outage drill has taken down, until it is restored.</summary>
     public string? ZoneOutage { get; set; }
 
+    /// <summary>When the portal destroys the cluster by itself; null for none. Set at create from the time to live, moved by PATCH.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+
     public List<Operation> Operations { get; set; } = [];
 }
 
@@ -122,6 +125,9 @@ public sealed class Operation
     /// <summary>The failed or cancelled operation this one retries; a retry refreshes before it runs again.</summary>
     public Guid? RetryOfId { get; set; }
 
+    /// <summary>The preview this update applies, with the preview's spec; a preview is applied at most once (a unique index).</summary>
+    public Guid? PreviewOfId { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
@@ -129,6 +135,30 @@ public sealed class Operation
     public static readonly OperationState[] ActiveStates = [OperationState.Queued, OperationState.Running, OperationState.Cancelling];
 
     public bool IsActive => ActiveStates.Contains(State);
+}
+
+/// <summary>
+/// A reminder to a cluster's team that the portal will destroy it soon (24 h and 1 h before), raised once for each expiry:
+/// extending the time to live gives the new expiry reminders of its own.
+/// </summary>
+public sealed class ExpiryReminder
+{
+    public long Id { get; set; }
+    public Guid ClusterId { get; set; }
+    public Cluster Cluster { get; set; } = null!;
+
+    /// <summary>How long before the expiry it is raised: <see cref="ExpiryReminders.DayBefore"/> or <see cref="ExpiryReminders.HourBefore"/>.</summary>
+    public required string Kind { get; set; }
+
+    /// <summary>The expiry it warns of.</summary>
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public DateTimeOffset RaisedAt { get; set; }
+}
+
+public static class ExpiryReminders
+{
+    public const string DayBefore = "24h", HourBefore = "1h";
 }
 
 /// <summary>Something that happened during an operation, numbered gap-free per operation.</summary>

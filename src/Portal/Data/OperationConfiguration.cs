@@ -18,5 +18,7 @@ internal sealed class OperationConfiguration : IEntityTypeConfiguration<Operatio
             .HasDatabaseName("IX_Operations_OneActivePerCluster");
         operation.HasIndex(o => new { o.State, o.CreatedAt });
         operation.HasIndex(o => new { o.ClusterId, o.CreatedAt });
+        // A preview is applied at most once, whoever races to apply it.
+        operation.HasIndex(o => o.PreviewOfId).IsUnique().HasFilter("\"PreviewOfId\" IS NOT NULL");
     }
 }

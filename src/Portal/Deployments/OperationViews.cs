@@ -19,7 +19,8 @@ public sealed record OperationView(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     JsonNode? Result = null,
-    Guid? RetryOf = null)
+    Guid? RetryOf = null,
+    [property: System.ComponentModel.Description("For an update: the preview it applies, exactly as previewed.")] Guid? PreviewOf = null)
 {
     public static OperationView From(Operation o, string clusterName) => new(
         o.Id, clusterName, o.Kind, o.State,
@@ -28,7 +29,8 @@ public sealed record OperationView(
         o.FailedResources ?? [],
         o.Attempt, o.CreatedAt, o.StartedAt, o.FinishedAt,
         o.ResultJson is null ? null : JsonNode.Parse(o.ResultJson),
-        o.RetryOfId);
+        o.RetryOfId,
+        o.PreviewOfId);
 }
 
 /// <summary>A page of operations; <see cref="Next"/> is the URL of the next page, null on the last.</summary>

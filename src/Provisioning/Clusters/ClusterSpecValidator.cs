@@ -28,6 +28,11 @@ public static partial class ClusterSpecValidator
 
     public const int MaxClients = 50, MaxTimeToLiveHours = 720;
 
+    /// <summary>What is wrong with a time to live, or null: it is refused outside 1 to <see cref="MaxTimeToLiveHours"/>, never moved into the range.</summary>
+    public static string? TimeToLiveError(int? hours) => hours is { } ttl && ttl is < 1 or > MaxTimeToLiveHours
+        ? $"The time to live must be between 1 and {MaxTimeToLiveHours} hours, or empty for none; {ttl} is not."
+        : null;
+
     /// <summary>What a request that leaves them out gets.</summary>
     public const int DefaultClients = 5, DefaultLogRetentionDays = 30;
 
@@ -99,8 +104,7 @@ public static partial class ClusterSpecValidator
         if (!RetentionDays.Contains(retention))
             Error("logRetentionDays", $"CloudWatch Logs accepts only these retention periods (days): {string.Join(", ", RetentionDays)}.");
 
-        if (input.TimeToLiveHours is { } ttl && ttl is < 1 or > MaxTimeToLiveHours)
-            Error("timeToLiveHours", $"The time to live must be between 1 and {MaxTimeToLiveHours} hours, or empty for none.");
+        if (TimeToLiveError(input.TimeToLiveHours) is { } ttlError) Error("timeToLiveHours", ttlError);
 
         if (errors.Count > 0 || conflicts.Count > 0 || vpcCidr is null)
             return new ClusterSpecValidation(null, Freeze(errors), Freeze(conflicts));

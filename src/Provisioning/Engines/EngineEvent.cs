@@ -6,7 +6,8 @@ public enum EventSeverity { Info, Warning, Error }
 
 /// <summary>A resource an event is about.</summary>
 /// <param name="Op">The step: create, update, delete, replace, refresh, same, …</param>
-public sealed record EventResource(string Name, string Type, string Op);
+/// <param name="Properties">For a planned step, the inputs it changes where the engine says; null otherwise. Not stored with the event.</param>
+public sealed record EventResource(string Name, string Type, string Op, IReadOnlyList<string>? Properties = null);
 
 /// <summary>Something an engine reports while it works. The portal numbers and stores them.</summary>
 public sealed record EngineEvent(EngineEventType Type, string Message, EventSeverity Severity = EventSeverity.Info, EventResource? Resource = null)

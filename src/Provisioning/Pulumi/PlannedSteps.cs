@@ -16,16 +16,20 @@ internal sealed class PlannedSteps(IDeploymentEventSink inner) : IDeploymentEven
 
     public PreviewResult ToResult()
     {
-        List<(string Name, string Kind)> found;
-        lock (_steps)
-            // A replacement shows as several steps of one resource (replace, create-replacement, delete-replaced): it counts once, as a change.
-            found = _steps.GroupBy(s => s.Name).Select(g => (g.Key, Classify(g.Select(s => s.Op).ToHashSet()))).ToList();
-        List<string> Of(string kind) => found.Where(f => f.Kind == kind).Select(f => f.Name).ToList();
-        return new PreviewResult(Of("create"), Of("update"), Of("delete"), Of("unchanged"));
+        List<EventResource> steps;
+        lock (_steps) steps = [.. _steps];
+        // A replacement shows as several steps of one resource (replace, create-replacement, delete-replaced): it counts once, as a change.
+        return new PreviewResult(steps.GroupBy(s => s.Name).Select(g =>
+        {
+            var ops = g.Select(s => s.Op).ToHashSet();
+            var properties = g.SelectMany(s => s.Properties ?? []).Distinct().Order(StringComparer.Ordinal).ToList();
+            return new PreviewChange(g.Key, g.First().Type, Classify(ops), properties, ops.Contains("replace") ? "replaced: a new one is created before the old one is deleted" : null);
+        }).ToList());
     }
 
     private static string Classify(HashSet<string> ops) =>
-        ops.IsSubsetOf(Kept) ? "unchanged" : ops.SetEquals(["create"]) ? "create" : ops.SetEquals(["delete"]) ? "delete" : "update";
+        ops.IsSubsetOf(Kept) ? PreviewChange.Unchanged : ops.SetEquals(["create"]) ? PreviewChange.Create
+        : ops.SetEquals(["delete"]) ? PreviewChange.Delete : PreviewChange.Update;
 
     private static readonly HashSet<string> Kept = ["same", "read", "refresh"];
 }

@@ -86,9 +86,25 @@ internal sealed partial class PulumiEventMapper
         if (Step(e) is not { } step) return [];
         if (e["planning"]?.GetValue<bool>() == true)
             // The resource rides along so that a preview's findings can be collected per resource and op.
-            return [new EngineEvent(EngineEventType.Diagnostic, $"Would {Verb(step.Op)} {step.Name} ({step.Type})", Resource: new(step.Name, step.Type, step.Op))];
+        {
+            var changed = ChangedProperties(e["metadata"]!.AsObject());
+            var which = changed.Count > 0 ? $": {string.Join(", ", changed)}" : "";
+            return [new EngineEvent(EngineEventType.Diagnostic, $"Would {Verb(step.Op)} {step.Name} ({step.Type}){which}", Resource: new(step.Name, step.Type, step.Op, changed))];
+        }
         _inFlight[step.Urn] = (step.Name, step.Type, step.Op);
         return [EngineEvent.Started(step.Name, step.Type, step.Op, $"{Capitalised(Gerund(step.Op))} {step.Name} ({TypeName(step.Type)})")];
+    }
+
+    /// <summary>
+    /// The top-level inputs a planned step changes: the keys of <c>detailedDiff</c> (property paths such as <c>tags[0].value</c>),
+    /// else <c>diffs</c>, which older CLIs and providers without detailed diffs send.
+    /// </summary>
+    internal static IReadOnlyList<string> ChangedProperties(JsonObject metadata)
+    {
+        IEnumerable<string> paths = metadata["detailedDiff"] is JsonObject { Count: > 0 } detailed
+            ? detailed.Select(kv => kv.Key)
+            : (metadata["diffs"] as JsonArray ?? []).Select(d => d is JsonValue v && v.TryGetValue(out string? s) ? s : "");
+        return paths.Select(p => p.Split('.', '[')[0]).Where(p => p.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
     }
 
     private IReadOnlyList<EngineEvent> Outputs(JsonObject e)

@@ -134,36 +134,41 @@ public sealed partial class SimulatedEngine(ISimulatedStateStore store, Simulate
     {
         var existing = (await store.LoadAsync(context.StackName, cancellationToken)).ToDictionary(r => r.Name);
         var planned = plan.Resources.Select(r => r.Name).ToHashSet();
-        List<string> create = [], update = [], unchanged = [];
+        List<PreviewChange> changes = [];
         foreach (var resource in plan.Resources)
         {
             var changed = existing.TryGetValue(resource.Name, out var stored) ? SimulatedDiff.ChangedProperties(resource, stored) : null;
-            var (op, message, list) = changed switch
+            var scaling = changed is { Count: > 0 } ? ScalingOf(resource, stored!) : null;
+            var (op, step, message) = changed switch
             {
-                null => ("create", $"+ {resource.Name} ({resource.TypeName}) would be created", create),
-                { Count: > 0 } => ("update", $"~ {resource.Name} ({resource.TypeName}) would be updated: {string.Join(", ", changed)}{ScalingOf(plan, resource, stored!)}", update),
-                _ => ("same", $"  {resource.Name} ({resource.TypeName}) is unchanged", unchanged),
+                null => (PreviewChange.Create, "create", $"+ {resource.Name} ({resource.TypeName}) would be created"),
+                { Count: > 0 } => (PreviewChange.Update, "update",
+                    $"~ {resource.Name} ({resource.TypeName}) would be updated: {string.Join(", ", changed)}{(scaling is null ? "" : $" ({scaling})")}"),
+                _ => (PreviewChange.Unchanged, "same", $"  {resource.Name} ({resource.TypeName}) is unchanged"),
             };
-            list.Add(resource.Name);
-            await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic, message, Resource: new EventResource(resource.Name, resource.Type, op)), CancellationToken.None);
+            changes.Add(new PreviewChange(resource.Name, resource.Type, op, changed ?? [], scaling));
+            await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic, message, Resource: new EventResource(resource.Name, resource.Type, step)), CancellationToken.None);
         }
-        var delete = existing.Keys.Where(n => !planned.Contains(n)).Order(StringComparer.Ordinal).ToList();
-        foreach (var name in delete)
+        foreach (var name in existing.Keys.Where(n => !planned.Contains(n)).Order(StringComparer.Ordinal))
+        {
+            changes.Add(new PreviewChange(name, existing[name].Type, PreviewChange.Delete, []));
             await sink.EmitAsync(new EngineEvent(EngineEventType.Diagnostic, $"- {name} would be deleted",
                 Resource: new EventResource(name, existing[name].Type, "delete")), CancellationToken.None);
-        var result = new PreviewResult(create, update, delete, unchanged);
+        }
+        var result = new PreviewResult(changes);
+        var counts = result.Counts;
         await sink.EmitAsync(new EngineEvent(EngineEventType.Summary,
-            $"Preview: {create.Count} to create, {update.Count} to update, {delete.Count} to delete, {unchanged.Count} unchanged. Nothing was changed."), CancellationToken.None);
+            $"Preview: {counts.Create} to create, {counts.Update} to update, {counts.Delete} to delete, {counts.Unchanged} unchanged. Nothing was changed."), CancellationToken.None);
         return new DeploymentResult(DeploymentOutcome.Succeeded, Outputs: result.ToJson());
     }
 
-    /// <summary>For a group whose size changes, how many instances it would launch or terminate.</summary>
-    private static string ScalingOf(TopologyPlan plan, PlannedResource resource, SimulatedResource stored)
+    /// <summary>For a group whose size changes, how many instances it would launch or terminate; null for anything else.</summary>
+    private static string? ScalingOf(PlannedResource resource, SimulatedResource stored)
     {
-        if (resource.TypeName != "Group" || resource.Properties.GetValueOrDefault("desiredCapacity") is not int size) return "";
+        if (resource.TypeName != "Group" || resource.Properties.GetValueOrDefault("desiredCapacity") is not int size) return null;
         var running = (stored.Outputs["instances"] as JsonArray)?.Count ?? 0;
-        return size > running ? $" ({running} → {size}: launches {size - running} instance(s))"
-            : size < running ? $" ({running} → {size}: terminates {running - size} instance(s))" : "";
+        return size > running ? $"{running} → {size}: launches {size - running} instance(s)"
+            : size < running ? $"{running} → {size}: terminates {running - size} instance(s)" : null;
     }
 
     public async Task<ClusterHealth> CheckHealthAsync(TopologyPlan plan, DeploymentContext context, CancellationToken cancellationToken)
@@ -260,7 +265,7 @@ public sealed partial class SimulatedEngine(ISimulatedStateStore store, Simulate
     {
         var properties = string.Join(", ", changed);
         await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "update",
-            $"Updating {resource.Name} ({resource.TypeName}): {properties}{ScalingOf(plan, resource, stored)}"), CancellationToken.None);
+            $"Updating {resource.Name} ({resource.TypeName}): {properties}{(ScalingOf(resource, stored) is { } scaling ? $" ({scaling})" : "")}"), CancellationToken.None);
         var outputs = WithInputs(resource, stored.Outputs);
         if (resource.TypeName == "LaunchTemplate")
             outputs["latestVersion"] = (stored.Outputs["latestVersion"]?.GetValue<int>() ?? 1) + 1;

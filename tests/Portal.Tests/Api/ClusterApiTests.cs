@@ -300,7 +300,7 @@ public sealed class ClusterApiTests : PortalApiTest
 
         var item = Assert.Single((await Http.GetJsonAsync("/api/v1/clusters"))["items"]!.AsArray())!.AsObject();
 
-        Assert.Equal(["name", "team", "status", "engine", "spec", "instances", "createdAt", "updatedAt", "health", "zoneOutage", "activeOperation"], item.Select(p => p.Key));
+        Assert.Equal(["name", "team", "status", "engine", "spec", "instances", "createdAt", "updatedAt", "health", "zoneOutage", "expiresAt", "activeOperation"], item.Select(p => p.Key));
         Assert.Equal(("lean", "ready", "simulated"), ((string)item["name"]!, (string)item["status"]!, (string)item["engine"]!));
         Assert.Equal(["region", "availabilityZones", "vpcCidr", "serversPerAz", "clientCount", "consulVersion"], item["spec"]!.AsObject().Select(p => p.Key));
         Assert.Equal(("us-west-2", 4), ((string)item["spec"]!["region"]!, (int)item["spec"]!["clientCount"]!));
@@ -310,7 +310,7 @@ public sealed class ClusterApiTests : PortalApiTest
         var detail = await Http.GetJsonAsync("/api/v1/clusters/lean");
         Assert.Equal(6, detail["outputs"]!["wanMembers"]!.AsArray().Count);
         Assert.NotNull(detail["spec"]!["serverInstanceType"]);
-        foreach (var field in new[] { "name", "team", "status", "engine", "createdAt", "updatedAt", "health", "zoneOutage" })
+        foreach (var field in new[] { "name", "team", "status", "engine", "createdAt", "updatedAt", "health", "zoneOutage", "expiresAt" })
             Assert.Equal(detail[field]?.ToJsonString(), item[field]?.ToJsonString());
         foreach (var (field, value) in item["spec"]!.AsObject())
             Assert.Equal(detail["spec"]![field]!.ToJsonString(), value!.ToJsonString());

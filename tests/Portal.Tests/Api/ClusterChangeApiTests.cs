@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using TestSupport;
 using TestSupport.Portal;
 
 namespace Portal.Tests.Api;
@@ -128,9 +129,9 @@ public sealed class ClusterChangeApiTests : PortalApiTest
         Assert.Equal("preview", (string)body["operation"]!["kind"]!);
         var operation = await Http.WaitForOperationAsync((string)body["operation"]!["id"]!);
         Assert.Equal("succeeded", (string)operation["state"]!);
-        Assert.Empty(operation["result"]!["create"]!.AsArray());
-        Assert.Empty(operation["result"]!["delete"]!.AsArray());
-        Assert.Equal(resources, operation["result"]!["unchanged"]!.AsArray().Count);
+        Assert.Empty(PreviewResults.Named(operation["result"], "create"));
+        Assert.Empty(PreviewResults.Named(operation["result"], "delete"));
+        Assert.Equal(resources, PreviewResults.Named(operation["result"], "unchanged").Count);
         await using var after = App.CreateDbContext();
         Assert.Equal(resources, await after.SimulatedResources.CountAsync(r => r.Stack == "previewed", Ct));
         Assert.Equal("ready", (string)(await Http.GetJsonAsync("/api/v1/clusters/previewed"))["status"]!);
@@ -145,7 +146,7 @@ public sealed class ClusterChangeApiTests : PortalApiTest
         var body = JsonNode.Parse(await (await Http.PostAsync("/api/v1/clusters/partial/preview", null, Ct)).Content.ReadAsStringAsync(Ct))!;
         var operation = await Http.WaitForOperationAsync((string)body["operation"]!["id"]!);
 
-        Assert.Contains("serverGroupB", operation["result"]!["create"]!.AsArray().Select(n => (string)n!));
+        Assert.Contains("serverGroupB", PreviewResults.Named(operation["result"], "create"));
         Assert.Equal("failed", (string)(await Http.GetJsonAsync("/api/v1/clusters/partial"))["status"]!);
     }
 

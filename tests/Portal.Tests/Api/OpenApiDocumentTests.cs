@@ -50,6 +50,12 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
         Assert.NotNull(reveal["200"]!["content"]!["application/json"]!["schema"]);
         Assert.NotNull(reveal["409"]);
         Assert.NotNull(document["paths"]!["/api/v1/clusters/{name}/ca.pem"]!["get"]!["responses"]!["200"]!["content"]!["application/x-pem-file"]);
+        var apply = document["paths"]!["/api/v1/operations/{id}/apply"]!["post"]!;
+        foreach (var status in new[] { "202", "404", "409", "410" }) Assert.NotNull(apply["responses"]![status]);
+        Assert.Contains(apply["parameters"]!.AsArray(), p => (string)p!["name"]! == "Idempotency-Key");
+        Assert.NotNull(document["paths"]!["/api/v1/clusters/{name}"]!["patch"]!["responses"]!["200"]); // a time to live alone
+        Assert.NotNull(document["components"]!["schemas"]!["ClusterView"]!["properties"]!["expiresAt"]);
+        Assert.NotNull(document["components"]!["schemas"]!["UpdateClusterRequest"]!["properties"]!["timeToLiveHours"]);
     }
 
     [Theory]
@@ -158,7 +164,7 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
         var summary = Schema(item);
         Assert.Contains("no outputs", (string)summary["description"]!);
         var properties = summary["properties"]!.AsObject();
-        Assert.Equal(["name", "team", "status", "engine", "spec", "instances", "createdAt", "updatedAt", "health", "zoneOutage", "activeOperation"], properties.Select(p => p.Key));
+        Assert.Equal(["name", "team", "status", "engine", "spec", "instances", "createdAt", "updatedAt", "health", "zoneOutage", "expiresAt", "activeOperation"], properties.Select(p => p.Key));
         Assert.NotNull(properties["name"]!["description"]);
         var spec = Schema(properties["spec"]!);
         Assert.Equal(["region", "availabilityZones", "vpcCidr", "serversPerAz", "clientCount", "consulVersion"], spec["properties"]!.AsObject().Select(p => p.Key));

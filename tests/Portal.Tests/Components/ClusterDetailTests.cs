@@ -183,6 +183,103 @@ public sealed class ClusterDetailTests : PortalComponentContext
         Assert.True((string)(await Api.GetJsonAsync($"/api/v1/operations/{operationId}"))["state"]! is "queued" or "running", "the operation ended first; the test proves nothing");
     }
 
+    [Fact]
+    public async Task ClusterDetail_ChangeReviewedThenApplied_ShowsTheDiffThenRunsTheUpdateExactlyAsPreviewed()
+    {
+        var page = await OpenReadyAsync("resized");
+
+        var (dialogs, changing) = await ReviewClientsAsync(page, "8");
+
+        dialogs.WaitForAssertion(() => Assert.Equal("+0 ~1 −0", dialogs.Find("[data-testid=review-summary]").TextContent.Trim()), TimeSpan.FromSeconds(30));
+        var row = Assert.Single(dialogs.FindAll("[data-testid=review-change]"));
+        Assert.Contains("clientGroup", row.TextContent);
+        Assert.Contains("desiredCapacity, maxSize, minSize — 5 → 8: launches 3 instance(s)", row.TextContent);
+        await using (var db = App.CreateDbContext())
+            Assert.Equal(5, (await db.Clusters.SingleAsync(c => c.Name == "resized", Ct)).Spec.ClientCount); // reviewing changes nothing
+
+        await dialogs.Find("[data-testid=apply]").ClickAsync(new());
+        await changing;
+
+        await using var after = App.CreateDbContext();
+        var update = await after.Operations.SingleAsync(o => o.Kind == OperationKind.Update, Ct);
+        var preview = await after.Operations.SingleAsync(o => o.Kind == OperationKind.Preview, Ct);
+        Assert.Equal(preview.Id, update.PreviewOfId);
+        Assert.Equal(8, update.Spec.ClientCount);
+        page.WaitForAssertion(() => Assert.Contains("8 clients", page.Find("[data-testid=node-counts]").TextContent), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task ClusterDetail_AppliedWhileTheClusterChanged_SaysSoAndOffersReviewAgain()
+    {
+        var page = await OpenReadyAsync("raced");
+        var (dialogs, _) = await ReviewClientsAsync(page, "7");
+        dialogs.WaitForElement("[data-testid=apply]", TimeSpan.FromSeconds(30));
+
+        // Someone else changes the cluster in the meantime: the reviewed diff no longer holds.
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, "/api/v1/clusters/raced") { Content = System.Net.Http.Json.JsonContent.Create(new { clientCount = 6 }) };
+        var other = JsonNode.Parse(await (await Api.SendAsync(patch, Ct)).Content.ReadAsStringAsync(Ct))!;
+        await Api.WaitForOperationAsync((string)other["operation"]!["id"]!);
+        await dialogs.Find("[data-testid=apply]").ClickAsync(new());
+
+        dialogs.WaitForAssertion(() => Assert.Contains("changed since preview", dialogs.Find("[data-testid=apply-refused]").TextContent));
+        await dialogs.Find("[data-testid=review-again]").ClickAsync(new());
+        dialogs.WaitForElement("[data-testid=apply]", TimeSpan.FromSeconds(30));
+        await using var db = App.CreateDbContext();
+        Assert.Equal(0, await db.Operations.CountAsync(o => o.PreviewOfId != null, Ct));
+        Assert.Equal(2, await db.Operations.CountAsync(o => o.Kind == OperationKind.Preview, Ct));
+    }
+
+    [Fact]
+    public async Task ClusterDetail_ChangeOutOfRange_ShowsTheValidatorsMessageNeverClamping()
+    {
+        var page = await OpenReadyAsync("bounded");
+
+        var (dialogs, _) = await ReviewClientsAsync(page, "51");
+
+        dialogs.WaitForAssertion(() => Assert.Contains("between 0 and 50", dialogs.Find("[data-testid=change-dialog]").TextContent));
+        Assert.Equal("51", dialogs.Find(ChangeClients).GetAttribute("value"));
+        Assert.Empty(dialogs.FindAll("[data-testid=review-summary]"));
+        await using var db = App.CreateDbContext();
+        Assert.Equal(0, await db.Operations.CountAsync(o => o.Kind == OperationKind.Preview, Ct));
+    }
+
+    [Fact]
+    public async Task ClusterDetail_TimeToLive_ShowsTheCountdownAndTheReminderAndIsExtended()
+    {
+        var created = await Api.CreateClusterAsync(new { name = "expiring", timeToLiveHours = 3 });
+        await Api.WaitForOperationAsync((string)created["operation"]!["id"]!);
+        await App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Portal.Clusters.ClusterExpiry>().Single().RemindAsync(Ct);
+        UsePortalServices();
+        var dialogs = Render<MudDialogProvider>();
+        var page = Render<ClusterDetail>(p => p.Add(c => c.Name, "expiring"));
+
+        page.WaitForAssertion(() => Assert.Contains("expires in 2 h 59 min", page.Find("[data-testid=expires-in]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Contains("expires within a day", page.Find("[data-testid=expiry-reminder]").TextContent);
+
+        var setting = page.Find("[data-testid=ttl]").ClickAsync(new());
+        dialogs.WaitForElement("[data-testid=ttl-hours] input, input[data-testid=ttl-hours]").Change("0");
+        await dialogs.Find("[data-testid=ttl-set]").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("between 1 and 720 hours", dialogs.Find("[data-testid=ttl-dialog]").TextContent));
+        dialogs.Find("[data-testid=ttl-hours] input, input[data-testid=ttl-hours]").Change("48");
+        await dialogs.Find("[data-testid=ttl-set]").ClickAsync(new());
+        await setting;
+
+        page.WaitForAssertion(() => Assert.Contains("expires in 1 d 23 h", page.Find("[data-testid=expires-in]").TextContent));
+        Assert.Empty(page.FindAll("[data-testid=expiry-reminder]")); // it warned of the old expiry
+    }
+
+    private const string ChangeClients = "[data-testid=change-clients] input, input[data-testid=change-clients]";
+
+    /// <summary>Opens the Change dialog, enters a client count and asks for the review; the task ends when the dialog closes.</summary>
+    private async Task<(IRenderedComponent<MudDialogProvider> Dialogs, Task Changing)> ReviewClientsAsync(IRenderedComponent<ClusterDetail> page, string clients)
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var changing = page.Find("[data-testid=change]").ClickAsync(new());
+        dialogs.WaitForElement(ChangeClients).Change(clients);
+        await dialogs.Find("[data-testid=review]").ClickAsync(new());
+        return (dialogs, changing);
+    }
+
     private static AngleSharp.Dom.IElement Tab(IRenderedComponent<ClusterDetail> page, string text) =>
         page.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == text);
 

@@ -65,6 +65,28 @@ public sealed class TypedColumnMigrationTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Migrate_ClusterWithTimeToLiveBeforeExpiresAtExisted_ExpiresItsHoursAfterItsCreation()
+    {
+        var spec = ClusterSpecValidator.Validate(new ClusterSpecInput { Name = "brief", TimeToLiveHours = 5 }, ShippedCatalog.Value, []).Spec!;
+        var createdAt = new DateTimeOffset(2026, 11, 30, 9, 15, 0, TimeSpan.Zero);
+        var stored = (long)new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertToProvider(createdAt)!;
+        await using (var db = Open())
+        {
+            await db.GetService<IMigrator>().MigrateAsync("20261202032145_VpcCidrColumn", Ct);
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO "Clusters" ("Id", "Name", "Team", "SpecJson", "VpcCidr", "Status", "Engine", "ProtectedSecrets", "CreatedAt", "UpdatedAt", "Health")
+                VALUES ({Guid.NewGuid()}, 'brief', 'team-a', {JsonSerializer.Serialize(spec, PortalJson.Options)}, {spec.VpcCidr}, 'Ready', 'simulated', '-', {stored}, {stored}, 'Healthy')
+                """, Ct);
+        }
+
+        await using (var db = Open())
+        {
+            await db.Database.MigrateAsync(Ct);
+            Assert.Equal(createdAt.AddHours(5), (await db.Clusters.SingleAsync(Ct)).ExpiresAt);
+        }
+    }
+
     private PortalDbContext Open() =>
         new(new DbContextOptionsBuilder<PortalDbContext>().UseSqlite($"Data Source={_path};Pooling=False").Options);
 

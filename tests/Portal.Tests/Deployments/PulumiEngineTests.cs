@@ -1,3 +1,4 @@
+using static TestSupport.PreviewResults;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using TestSupport;
@@ -69,15 +70,13 @@ public sealed class PulumiEngineTests : IAsyncDisposable
 
         Assert.Equal("succeeded", (string)operation["state"]!);
         var result = operation["result"]!;
-        var create = Names(result["create"]);
-        var unchanged = Names(result["unchanged"]);
+        var create = Named(result, "create");
+        var unchanged = Named(result, "unchanged");
         Assert.Contains(failing, create);
         Assert.Contains("vpc", unchanged);
-        Assert.Empty(Names(result["update"]));
-        Assert.Empty(Names(result["delete"]));
+        Assert.Empty(Named(result, "update"));
+        Assert.Empty(Named(result, "delete"));
         Assert.Equal((int)operation["progress"]!["total"]!, create.Count + unchanged.Count);
         Assert.Equal("failed", (string)(await http.GetJsonAsync("/api/v1/clusters/partial"))["status"]!); // a preview changes nothing
     }
-
-    private static List<string> Names(JsonNode? array) => array!.AsArray().Select(n => (string)n!).ToList();
 }

@@ -56,6 +56,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ("POST", "/api/v1/clusters/alpha/preview", "U N A A F A F F N F U U"), // 202, or 409 while the last preview still runs
         ("POST", "/api/v1/operations/{op}/cancel", "U N 409 409 F 409 F F N F U U"),
         ("POST", "/api/v1/operations/{op}/retry", "U N 409 409 F 409 F F N F U U"),
+        // Applying a preview changes the cluster: clusters:write; {op} is alpha's create, not a preview, so nothing changes.
+        ("POST", "/api/v1/operations/{op}/apply", "U N 409 409 F 409 F F N F U U"),
         // Teams, accounts and backups: admins only, and an admin's token needs the admin scope (clusters:write is not enough).
         ("GET", "/api/v1/teams", "U F F A F F F F F A U U"),
         ("POST", "/api/v1/teams", "U F F 201 F F F F F 201 U U"),

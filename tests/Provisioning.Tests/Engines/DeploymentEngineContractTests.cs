@@ -1,3 +1,4 @@
+using static TestSupport.PreviewResults;
 using Provisioning.Consul;
 using Provisioning.Engines;
 using Provisioning.Security;
@@ -167,12 +168,12 @@ public abstract class DeploymentEngineContractTests
         var result = await CreateEngine(new()).PreviewAsync(plan, Context("preview-new"), sink, Token);
 
         Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
-        // The operation's result as the API shows it: these four lists, in this order.
-        Assert.Equal(["create", "update", "delete", "unchanged"], result.Outputs?.Select(p => p.Key));
-        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), Names(result.Outputs!["create"]).Order());
-        Assert.Empty(Names(result.Outputs["update"]));
-        Assert.Empty(Names(result.Outputs["delete"]));
-        Assert.Empty(Names(result.Outputs["unchanged"]));
+        // The operation's result as the API shows it: every resource with its op, and the counts.
+        Assert.Equal(["changes", "counts"], result.Outputs?.Select(p => p.Key));
+        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), Named(result.Outputs!, "create").Order());
+        Assert.Empty(Named(result.Outputs, "update"));
+        Assert.Empty(Named(result.Outputs, "delete"));
+        Assert.Empty(Named(result.Outputs, "unchanged"));
         Assert.DoesNotContain(sink.Events, e => e.Type is EngineEventType.ResourceStarted or EngineEventType.ResourceSucceeded);
         Assert.Empty(await ResourcesLeftAsync("preview-new"));
     }
@@ -187,10 +188,28 @@ public abstract class DeploymentEngineContractTests
         var result = await engine.PreviewAsync(plan, Context("preview-up"), new RecordingSink(), Token);
 
         Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
-        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), Names(result.Outputs!["unchanged"]).Order());
-        Assert.Empty(Names(result.Outputs["create"]));
-        Assert.Empty(Names(result.Outputs["delete"]));
+        Assert.Equal(plan.Resources.Select(r => r.Name).Order(), Named(result.Outputs!, "unchanged").Order());
+        Assert.Empty(Named(result.Outputs, "create"));
+        Assert.Empty(Named(result.Outputs, "delete"));
         Assert.Equal(plan.Resources.Count, (await ResourcesLeftAsync("preview-up")).Count);
+    }
+
+    [Fact]
+    public async Task PreviewAsync_ChangedClientCount_ReportsTheClientGroupAsAnUpdateOfItsSizeAndTheRestUnchanged()
+    {
+        var engine = CreateEngine(new());
+        var five = TestSpecs.Plan(TestSpecs.Spec(clients: 5));
+        Assert.Equal(DeploymentOutcome.Succeeded, (await engine.UpAsync(five, Context("preview-resize"), new RecordingSink(), Token)).Outcome);
+
+        var result = await engine.PreviewAsync(TestSpecs.Plan(TestSpecs.Spec(clients: 8)), Context("preview-resize"), new RecordingSink(), Token);
+
+        Assert.Equal(DeploymentOutcome.Succeeded, result.Outcome);
+        Assert.Equal([TopologyPlanBuilder.ClientGroup], Named(result.Outputs!, "update"));
+        var change = Change(result.Outputs!, TopologyPlanBuilder.ClientGroup);
+        Assert.Equal(["desiredCapacity", "maxSize", "minSize"], change["properties"]!.AsArray().Select(p => (string)p!));
+        Assert.Equal(five.Resources.Count - 1, Named(result.Outputs!, "unchanged").Count);
+        Assert.Equal(1, (int)result.Outputs!["counts"]!["update"]!);
+        Assert.Equal(five.Resources.Count - 1, (int)result.Outputs!["counts"]!["unchanged"]!);
     }
 
     [Fact]
@@ -199,5 +218,4 @@ public abstract class DeploymentEngineContractTests
         Assert.Null(await CreateEngine(new()).ReadinessProblemAsync(Token));
     }
 
-    private static List<string> Names(System.Text.Json.Nodes.JsonNode? array) => array!.AsArray().Select(n => (string)n!).ToList();
 }

@@ -1,3 +1,4 @@
+using static TestSupport.PreviewResults;
 using System.Text.Json.Nodes;
 using Provisioning.Engines;
 using Provisioning.Health;
@@ -110,17 +111,15 @@ public sealed class SimulatedEngineContractTests : DeploymentEngineContractTests
         var clients = await engine.PreviewAsync(TestSpecs.Plan(TestSpecs.Spec(clients: 8)), Context("proposed"), sink, Token);
         var version = await engine.PreviewAsync(TestSpecs.Plan(five.Spec with { ConsulVersion = "9.9.9" }), Context("proposed"), new RecordingSink(), Token);
 
-        Assert.Equal(["clientGroup"], Names(clients.Outputs!["update"]));
-        Assert.Empty(Names(clients.Outputs["create"]));
-        Assert.Empty(Names(clients.Outputs["delete"]));
-        Assert.Equal(five.Resources.Count - 1, Names(clients.Outputs["unchanged"]).Count);
+        Assert.Equal(["clientGroup"], Named(clients.Outputs!, "update"));
+        Assert.Empty(Named(clients.Outputs, "create"));
+        Assert.Empty(Named(clients.Outputs, "delete"));
+        Assert.Equal(five.Resources.Count - 1, Named(clients.Outputs, "unchanged").Count);
         var step = Assert.Single(sink.Events, e => e.Resource?.Op == "update");
         Assert.Contains("desiredCapacity, maxSize, minSize (5 → 8: launches 3 instance(s))", step.Message);
-        Assert.Contains(TopologyPlanBuilder.ServerLaunchTemplate, Names(version.Outputs!["update"]));
-        Assert.Contains(TopologyPlanBuilder.ClientLaunchTemplate, Names(version.Outputs["update"]));
-        Assert.DoesNotContain(TopologyPlanBuilder.ClientGroup, Names(version.Outputs["update"]));
+        Assert.Contains(TopologyPlanBuilder.ServerLaunchTemplate, Named(version.Outputs!, "update"));
+        Assert.Contains(TopologyPlanBuilder.ClientLaunchTemplate, Named(version.Outputs, "update"));
+        Assert.DoesNotContain(TopologyPlanBuilder.ClientGroup, Named(version.Outputs, "update"));
         Assert.Equal(before, (await _store.LoadAsync("proposed", Token)).Select(r => r.Outputs.ToJsonString()).Order().ToList());
     }
-
-    private static List<string> Names(JsonNode? array) => array!.AsArray().Select(n => (string)n!).ToList();
 }

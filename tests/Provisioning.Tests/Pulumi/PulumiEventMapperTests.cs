@@ -89,6 +89,28 @@ public class PulumiEventMapperTests
         Assert.Empty(mapper.InFlight);
     }
 
+    /// <summary>
+    /// A planned update as the contract documents StepEventMetadata (<c>diffs</c>, <c>detailedDiff</c> keyed by property path):
+    /// no captured stream under shared/data carries a diff, so the lines are written to the contract, as FakePulumi writes them.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"desiredCapacity":{"kind":"update","inputDiff":true},"tags[0].value":{"kind":"update","inputDiff":true},"maxSize":{"kind":"update"}}""", """["desiredCapacity","maxSize","tags"]""")]
+    [InlineData("null", """["maxSize","desiredCapacity","tags"]""")]
+    public void Map_PlannedUpdateWithDiffs_CarriesTheChangedTopLevelPropertiesInOrder(string detailedDiff, string diffs)
+    {
+        const string group = "urn:pulumi:dev::alpha::aws:autoscaling/group:Group::clientGroup";
+        var mapper = new PulumiEventMapper();
+
+        var events = mapper.Map($$$"""{"sequence":5,"timestamp":1,"resourcePreEvent":{"metadata":{"op":"update","urn":"{{{group}}}","type":"aws:autoscaling/group:Group","old":null,"new":null,"detailedDiff":{{{detailedDiff}}},"diffs":{{{diffs}}},"provider":""},"planning":true}}""");
+
+        var planned = Assert.Single(events);
+        Assert.Equal(EngineEventType.Diagnostic, planned.Type);
+        Assert.Equal(("clientGroup", "update"), (planned.Resource!.Name, planned.Resource.Op));
+        Assert.Equal(["desiredCapacity", "maxSize", "tags"], planned.Resource.Properties);
+        Assert.EndsWith(": desiredCapacity, maxSize, tags", planned.Message);
+        Assert.Empty(mapper.InFlight); // a planned step deploys nothing
+    }
+
     [Fact]
     public void Map_ProviderErrorList_KeepsJustTheAwsError()
     {

@@ -73,6 +73,9 @@ public class PortalAppFactory : WebApplicationFactory<Program>
 
     private bool _teamCreated;
 
+    /// <summary>The portal's clock when a test sets one (e.g. a FakeTimeProvider it moves); the system clock otherwise.</summary>
+    public TimeProvider? Time { get; init; }
+
     /// <summary>Every log line of the portal, at every level, from its start on.</summary>
     public CapturingLoggerProvider Logs { get; } = new();
 
@@ -84,6 +87,7 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace));
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={DatabasePath}");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        if (Time is { } time) builder.ConfigureTestServices(services => services.AddSingleton(time));
         if (FakeSsm is { } ssm)
             // The health check signs its requests like the real SDK does, with credentials the stand-in accepts.
             builder.ConfigureTestServices(services => services.AddSingleton(sp => new Provisioning.Pulumi.SsmConsulProbe(

@@ -241,6 +241,9 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("FailingChecks")
                         .HasColumnType("TEXT")
                         .HasColumnName("FailingChecksJson");
@@ -300,6 +303,8 @@ namespace Portal.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
 
                     b.HasIndex("Name")
                         .IsUnique()
@@ -400,6 +405,34 @@ namespace Portal.Data.Migrations
                     b.ToTable("DeploymentEvents");
                 });
 
+            modelBuilder.Entity("Portal.Data.ExpiryReminder", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ClusterId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RaisedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClusterId", "Kind", "ExpiresAt")
+                        .IsUnique();
+
+                    b.ToTable("ExpiryReminders");
+                });
+
             modelBuilder.Entity("Portal.Data.IdempotencyRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -491,6 +524,9 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("PreviewOfId")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("ProgressDone")
                         .HasColumnType("INTEGER");
 
@@ -533,6 +569,10 @@ namespace Portal.Data.Migrations
                         .IsUnique()
                         .HasDatabaseName("IX_Operations_OneActivePerCluster")
                         .HasFilter("\"State\" IN ('Queued', 'Running', 'Cancelling')");
+
+                    b.HasIndex("PreviewOfId")
+                        .IsUnique()
+                        .HasFilter("\"PreviewOfId\" IS NOT NULL");
 
                     b.HasIndex("ClusterId", "CreatedAt");
 
@@ -812,6 +852,17 @@ namespace Portal.Data.Migrations
                         .HasForeignKey("OperationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Data.ExpiryReminder", b =>
+                {
+                    b.HasOne("Portal.Data.Cluster", "Cluster")
+                        .WithMany()
+                        .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Cluster");
                 });
 
             modelBuilder.Entity("Portal.Data.Operation", b =>
