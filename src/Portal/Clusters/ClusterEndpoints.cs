@@ -21,8 +21,9 @@ public static class ClusterEndpoints
             .WithDescription("Each item is a summary (ClusterSummaryView): status, the essentials of the spec, instance counts and health, "
                 + "without the cluster's outputs. GET /api/v1/clusters/{name} returns the whole cluster, outputs included.");
         clusters.MapGet("/{name}", GetAsync).WithName("GetCluster").WithSummary("Get a cluster; its ETag guards PATCH and DELETE")
-            .WithDescription("The whole cluster: its spec, its outputs (every instance, address and endpoint) and its health.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("The whole cluster: its spec, its outputs (every instance, address and endpoint) and its health. "
+                + "With If-None-Match naming its current ETag, 304 and no body.")
+            .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound);
         clusters.MapPatch("/{name}", UpdateAsync).WithName("UpdateCluster").WithSummary("Change the client count or Consul version; enqueues an update")
             .RequireAuthorization(Policies.ClustersWrite)
             .Accepts<UpdateClusterRequest>("application/merge-patch+json", "application/json")
@@ -89,10 +90,10 @@ public static class ClusterEndpoints
         return TypedResults.Ok(new ClusterListView(page.Items, next));
     }
 
-    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetAsync(string name, ClusterReads reads, Caller caller, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ClusterView>, StatusCodeHttpResult, ProblemHttpResult>> GetAsync(string name, ClusterReads reads, Caller caller, HttpContext http, CancellationToken cancellationToken)
     {
         if (await reads.FindAsync(caller, name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
-        response.Headers.ETag = ClusterETag.Of(cluster);
+        if (ConditionalRequests.IsNotModified(http, ClusterETag.Of(cluster))) return ConditionalRequests.NotModified();
         return TypedResults.Ok(ClusterView.From(cluster));
     }
 

@@ -52,6 +52,21 @@ public sealed class TeamAdministration(IDbContextFactory<PortalDbContext> dbFact
         return teams.Select(View).ToList();
     }
 
+    public async Task<TeamView?> FindAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var team = await db.Teams.AsNoTracking().Include(t => t.Members).ThenInclude(m => m.User).SingleOrDefaultAsync(t => t.Name == name, cancellationToken);
+        return team is null ? null : View(team);
+    }
+
+    /// <summary>A portal account by its id, the one a created user's Location names.</summary>
+    public async Task<UserView?> FindUserAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
+        return user is null ? null : new UserView(user.Id, user.Email ?? user.UserName ?? user.Id, user.DisplayName, await Caller.IsAdminAsync(db, user.Id, cancellationToken));
+    }
+
     public async Task<CommandResult<TeamView>> CreateAsync(Caller caller, CreateTeamRequest request, CancellationToken cancellationToken)
     {
         if (!await IsAdminNowAsync(caller, cancellationToken)) return CommandResult<TeamView>.Forbidden(AdminsOnly);

@@ -32,6 +32,14 @@ public sealed class TokenAdministration(
         return tokens.OrderByDescending(t => t.CreatedAt).Select(TokenView.From).ToList();
     }
 
+    /// <summary>One of the caller's own tokens; another person's is not found.</summary>
+    public async Task<TokenView?> FindAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var token = await db.PersonalAccessTokens.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.UserId == caller.UserId, cancellationToken);
+        return token is null ? null : TokenView.From(token);
+    }
+
     public async Task<CommandResult<CreatedTokenView>> CreateAsync(Caller caller, CreateTokenRequest request, CancellationToken cancellationToken)
     {
         if (!caller.Has(Scopes.TokensWrite)) return CommandResult<CreatedTokenView>.Forbidden(NeedsTokensWrite);
