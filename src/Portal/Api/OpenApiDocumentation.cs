@@ -20,6 +20,7 @@ internal static class OpenApiDocumentation
         services.AddOpenApi(options =>
         {
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            options.AddContractTransformers();
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
@@ -70,6 +71,8 @@ internal static class OpenApiDocumentation
                 // The events endpoint answers the same URL as a stream; the JSON page is inferred, the stream is not.
                 if (operation.OperationId == EventsOperationId && operation.Responses?["200"] is OpenApiResponse ok)
                 {
+                    OpenApiContract.AddRequestHeader(operation, "Last-Event-ID", "What a reconnecting EventSource sends: the id of the last event it got. "
+                        + "The stream resumes after it (or after ?after=, whichever is later).");
                     ok.Content ??= new Dictionary<string, OpenApiMediaType>();
                     ok.Content["text/event-stream"] = new OpenApiMediaType
                     {

@@ -23,10 +23,11 @@ public static class ClusterEndpoints
         clusters.MapGet("/{name}", GetAsync).WithName("GetCluster").WithSummary("Get a cluster; its ETag guards PATCH and DELETE")
             .WithDescription("The whole cluster: its spec, its outputs (every instance, address and endpoint) and its health. "
                 + "With If-None-Match naming its current ETag, 304 and no body.")
+            .ProducesETag(StatusCodes.Status200OK, StatusCodes.Status304NotModified)
             .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound);
         clusters.MapPatch("/{name}", UpdateAsync).WithName("UpdateCluster").WithSummary("Change the client count or Consul version; enqueues an update")
             .RequireAuthorization(Policies.ClustersWrite)
-            .Accepts<UpdateClusterRequest>("application/merge-patch+json", "application/json")
+            .Accepts<UpdateClusterRequest>("application/merge-patch+json", "application/json").ProducesETag(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         clusters.MapDelete("/{name}", DestroyAsync).WithName("DestroyCluster").WithSummary("Destroy a cluster and every resource it has")
@@ -41,10 +42,10 @@ public static class ClusterEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         clusters.MapGet("/{name}/program", ProgramAsync).WithName("GetClusterProgram")
             .WithSummary("The Pulumi YAML program that deploys the cluster (secrets appear only as references)")
-            .Produces<string>(StatusCodes.Status200OK, "application/yaml").ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<string>(StatusCodes.Status200OK, "application/yaml").ProducesFileName().ProducesProblem(StatusCodes.Status404NotFound);
         clusters.MapGet("/{name}/ca.pem", CaCertificateAsync).WithName("GetClusterCaCertificate")
             .WithSummary("The cluster's CA certificate (public), for CONSUL_CACERT: every agent's TLS certificate chains to it")
-            .Produces<string>(StatusCodes.Status200OK, PemMediaType).ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<string>(StatusCodes.Status200OK, PemMediaType).ProducesFileName().ProducesProblem(StatusCodes.Status404NotFound);
         clusters.MapPost("/{name}/secrets/management-token", RevealManagementTokenAsync).WithName("RevealClusterManagementToken")
             .WithSummary("Reveal the cluster's Consul initial management token (its root credential); audited")
             .WithDescription("Only owners of the cluster's team and admins; a token needs clusters:write. Every reveal, and every refused attempt, "
@@ -102,9 +103,10 @@ public static class ClusterEndpoints
         ClusterReads reads, Caller caller, ClusterCommands commands, HttpResponse response, CancellationToken cancellationToken)
     {
         if (await CheckPreconditionAsync(reads, caller, name, ifMatch, cancellationToken) is { } failed) return failed;
-        var result = Enqueued(await commands.UpdateAsync(caller, name, request, cancellationToken));
-        await SetETagAsync(reads, caller, name, response, cancellationToken);
-        return result;
+        var result = await commands.UpdateAsync(caller, name, request, cancellationToken);
+        // The version the accepted change starts from; a refused one changed nothing, so there is no new version to tell.
+        if (result.Status == CommandStatus.Ok) await SetETagAsync(reads, caller, name, response, cancellationToken);
+        return Enqueued(result);
     }
 
     private static async Task<Results<Accepted<ClusterOperationView>, ValidationProblem, ProblemHttpResult>> DestroyAsync(

@@ -12,5 +12,6 @@ public sealed class UpdateClusterRequest
     /// <summary>The Consul version to run; one of the portal's offered versions.</summary>
     public string? ConsulVersion { get; set; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => ClientCount is null && ConsulVersion is null;
 }

@@ -18,6 +18,7 @@ public static class OperationEndpoints
         operations.MapGet("/", ListAsync).WithName("ListOperations").WithSummary("List operations of every cluster, newest first");
         operations.MapGet("/{id:guid}", GetAsync).WithName("GetOperation").WithSummary("Get an operation, its progress and, once finished, its result")
             .WithDescription("Its ETag changes with its state and progress: poll with If-None-Match, and an unchanged operation answers 304 and no body.")
+            .ProducesETag(StatusCodes.Status200OK, StatusCodes.Status304NotModified)
             .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound);
         operations.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelOperation").WithSummary("Stop an operation at its next safe point")
             .RequireAuthorization(Policies.ClustersWrite).Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);

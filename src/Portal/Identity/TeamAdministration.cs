@@ -8,7 +8,8 @@ namespace Portal.Identity;
 
 public sealed record TeamMemberView(string Email, TeamRole Role);
 public sealed record TeamView(string Name, string DisplayName, IReadOnlyList<TeamMemberView> Members, DateTimeOffset CreatedAt);
-public sealed record CreateTeamRequest(string? Name, string? DisplayName);
+/// <param name="DisplayName">The name people read; the slug when omitted.</param>
+public sealed record CreateTeamRequest(string? Name, string? DisplayName = null);
 public sealed record TeamMemberRequest(string? Email, TeamRole? Role);
 public sealed record CreateUserRequest(string? Email, string? Password, string? DisplayName);
 public sealed record UserView(string Id, string Email, string? DisplayName, bool IsAdmin);

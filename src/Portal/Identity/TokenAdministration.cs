@@ -19,7 +19,7 @@ public sealed record TokenView(Guid Id, string Name, string Prefix, IReadOnlyLis
 public sealed record CreatedTokenView(string Token, TokenView Details);
 
 /// <param name="ExpiresAt">Required when signed in; with a token, no later than that token's expiry, which is the default.</param>
-public sealed record CreateTokenRequest(string? Name, List<string>? Scopes, DateTimeOffset? ExpiresAt);
+public sealed record CreateTokenRequest(string? Name, List<string>? Scopes, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>A person's own personal access tokens: create (shown once), list, revoke.</summary>
 public sealed class TokenAdministration(
