@@ -54,13 +54,6 @@ internal static class OpenApiContract
             }
             return Task.CompletedTask;
         });
-        options.AddSchemaTransformer((schema, context, _) =>
-        {
-            // The name is required: the portal cannot make up a cluster's name. Every other field has a default.
-            if (context.JsonTypeInfo.Type == typeof(Clusters.CreateClusterRequest) && context.JsonPropertyInfo is null)
-                (schema.Required ??= new HashSet<string>()).Add("name");
-            return Task.CompletedTask;
-        });
         options.AddOperationTransformer((operation, context, _) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;

@@ -20,7 +20,6 @@ internal static class OpenApiDocumentation
         services.AddOpenApi(options =>
         {
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
-            options.AddContractTransformers();
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
@@ -96,6 +95,7 @@ internal static class OpenApiDocumentation
                     foreach (var media in content.Values) media.Example = JsonNode.Parse(example);
                 return Task.CompletedTask;
             });
+            options.AddContractTransformers(); // last: it completes what the transformers above wrote (info, operations)
         });
 
     /// <summary>A response header that always has the same value.</summary>

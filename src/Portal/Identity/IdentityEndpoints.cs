@@ -16,6 +16,7 @@ public static class IdentityEndpoints
             })
             // The answer is a CSRF token, the secret BREACH was first shown to recover: never compressed.
             .RequireAuthorization().Uncompressed().WithTags("Tokens").WithName("GetAntiforgeryToken")
+            .ProducesHeader("Set-Cookie", "The antiforgery cookie the header's token is checked against.", StatusCodes.Status200OK)
             .WithSummary("For browser scripts using the sign-in cookie: the header to send with every POST, PATCH and DELETE");
 
         var teams = api.MapGroup("/teams").WithTags("Teams").RequireAuthorization(Policies.Admin);

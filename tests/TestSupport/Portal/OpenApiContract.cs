@@ -172,6 +172,12 @@ public sealed class OpenApiContract
 /// </summary>
 public sealed class OpenApiValidatingHandler(Func<HttpMessageInvoker, Uri, Task<OpenApiContract>> contract) : DelegatingHandler
 {
+    public OpenApiValidatingHandler WithInner(HttpMessageHandler inner)
+    {
+        InnerHandler = inner;
+        return this;
+    }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken);
