@@ -47,6 +47,8 @@ app.UseExceptionHandler();
 if (!app.Environment.IsDevelopment()) app.UseHsts();
 app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"),
     ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+app.UseApiHead(); // before routing: a HEAD is routed as its GET
+app.UseRouting();
 app.UseThrottledAuthentication(); // callers without valid credentials are limited per address around it
 app.UseAuthorization();
 app.UsePortalApi(); // after authentication: limits are per caller

@@ -30,6 +30,7 @@ internal static class ApiErrors
                 problem.Detail = $"{context.HttpContext.Request.Method} is not allowed here; allowed: {context.HttpContext.Response.Headers.Allow}.";
         });
         services.AddExceptionHandler<BadRequestHandler>();
+        services.AddSingleton<IProblemDetailsWriter, ApiProblemWriter>();
         return services;
     }
 
@@ -37,6 +38,7 @@ internal static class ApiErrors
     public static IApplicationBuilder UseApiErrors(this IApplicationBuilder api)
     {
         api.UseStatusCodePages();
+        api.UseApiOptions();
         api.Use(async (http, next) =>
         {
             if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -69,6 +71,25 @@ internal static class ApiErrors
         return charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
             ? null
             : mediaType.Charset.Value;
+    }
+
+    /// <summary>
+    /// Under <c>/api</c> a problem is problem+json whatever the request accepts (a browser's text/html, XML): the API
+    /// speaks nothing else, and a client branches on the problem's type. Asked only when no other writer accepted; it
+    /// has the framework's writer write it, as for a client that accepts problem+json.
+    /// </summary>
+    private sealed class ApiProblemWriter : IProblemDetailsWriter
+    {
+        private const string ProblemJson = "application/problem+json";
+
+        public bool CanWrite(ProblemDetailsContext context) =>
+            context.HttpContext.Request.Path.StartsWithSegments("/api") && context.HttpContext.Request.Headers.Accept != ProblemJson;
+
+        public async ValueTask WriteAsync(ProblemDetailsContext context)
+        {
+            context.HttpContext.Request.Headers.Accept = ProblemJson;
+            await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(context);
+        }
     }
 
     /// <summary>Unreadable bodies (broken JSON, wrong types, unknown fields, wrong content type, too large) answer 4xx problem+json saying what is wrong, per field where there is one.</summary>

@@ -15,4 +15,11 @@ public sealed class ApiOptions
     /// </summary>
     [Range(0, 1024 * 1024)]
     public int CompressionMinimumBytes { get; set; } = 1024;
+
+    /// <summary>
+    /// The address clients reach the portal at, as the OpenAPI document's server: configured, never taken from a
+    /// request's Host (which a client or a proxy chooses).
+    /// </summary>
+    [Required, Url]
+    public string PublicUrl { get; set; } = "http://localhost:8080";
 }

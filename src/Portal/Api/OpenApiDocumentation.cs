@@ -70,6 +70,8 @@ internal static class OpenApiDocumentation
                 // The events endpoint answers the same URL as a stream; the JSON page is inferred, the stream is not.
                 if (operation.OperationId == EventsOperationId && operation.Responses?["200"] is OpenApiResponse ok)
                 {
+                    OpenApiContract.AddRequestHeader(operation, "Last-Event-ID", "What a reconnecting EventSource sends: the id of the last event it got. "
+                        + "The stream resumes after it (or after ?after=, whichever is later).");
                     ok.Content ??= new Dictionary<string, OpenApiMediaType>();
                     ok.Content["text/event-stream"] = new OpenApiMediaType
                     {
@@ -93,6 +95,7 @@ internal static class OpenApiDocumentation
                     foreach (var media in content.Values) media.Example = JsonNode.Parse(example);
                 return Task.CompletedTask;
             });
+            options.AddContractTransformers(); // last: it completes what the transformers above wrote (info, operations)
         });
 
     /// <summary>A response header that always has the same value.</summary>

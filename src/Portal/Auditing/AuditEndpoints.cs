@@ -16,7 +16,7 @@ public static class AuditEndpoints
         var audit = api.MapGroup("/audit").WithTags("Audit").RequireAuthorization(Policies.AuditRead);
         audit.MapGet("/", ListAsync).WithName("ListAuditEntries").WithSummary("Search the audit trail, newest first");
         audit.MapGet("/export", ExportAsync).WithName("ExportAuditEntries").WithSummary("Export the filtered audit trail as CSV or NDJSON")
-            .Produces(StatusCodes.Status200OK, typeof(string), "text/csv", "application/x-ndjson");
+            .Produces(StatusCodes.Status200OK, typeof(string), "text/csv", "application/x-ndjson").ProducesFileName();
         audit.MapGet("/verify", async (AuditQuery audit, CancellationToken ct) => TypedResults.Ok(await audit.VerifyAsync(ct)))
             .WithName("VerifyAuditChain").WithSummary("Check the hash chain of the whole audit trail");
         return api;

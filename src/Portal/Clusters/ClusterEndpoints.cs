@@ -22,13 +22,15 @@ public static class ClusterEndpoints
             .WithDescription("Each item is a summary (ClusterSummaryView): status, the essentials of the spec, instance counts and health, "
                 + "without the cluster's outputs. GET /api/v1/clusters/{name} returns the whole cluster, outputs included.");
         clusters.MapGet("/{name}", GetAsync).WithName("GetCluster").WithSummary("Get a cluster; its ETag guards PATCH and DELETE")
-            .WithDescription("The whole cluster: its spec, its outputs (every instance, address and endpoint) and its health.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("The whole cluster: its spec, its outputs (every instance, address and endpoint) and its health. "
+                + "With If-None-Match naming its current ETag, 304 and no body.")
+            .ProducesETag(StatusCodes.Status200OK, StatusCodes.Status304NotModified)
+            .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound);
         clusters.MapPatch("/{name}", UpdateAsync).WithName("UpdateCluster").WithSummary("Change the client count or Consul version (enqueues an update), or the time to live")
             .WithDescription("clientCount and consulVersion enqueue an update (202). timeToLiveHours (1 to 720) sets the expiry to that many hours from now; "
                 + "on its own it changes no resource and answers 200 with the cluster. Values out of range answer 400 naming the field.")
             .RequireAuthorization(Policies.ClustersWrite)
-            .Accepts<UpdateClusterRequest>("application/merge-patch+json", "application/json")
+            .Accepts<UpdateClusterRequest>("application/merge-patch+json", "application/json").ProducesETag(StatusCodes.Status200OK, StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         clusters.MapDelete("/{name}", DestroyAsync).WithName("DestroyCluster").WithSummary("Destroy a cluster and every resource it has")
@@ -46,10 +48,10 @@ public static class ClusterEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         clusters.MapGet("/{name}/program", ProgramAsync).WithName("GetClusterProgram")
             .WithSummary("The Pulumi YAML program that deploys the cluster (secrets appear only as references)")
-            .Produces<string>(StatusCodes.Status200OK, "application/yaml").ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<string>(StatusCodes.Status200OK, "application/yaml").ProducesFileName().ProducesProblem(StatusCodes.Status404NotFound);
         clusters.MapGet("/{name}/ca.pem", CaCertificateAsync).WithName("GetClusterCaCertificate")
             .WithSummary("The cluster's CA certificate (public), for CONSUL_CACERT: every agent's TLS certificate chains to it")
-            .Produces<string>(StatusCodes.Status200OK, PemMediaType).ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<string>(StatusCodes.Status200OK, PemMediaType).ProducesFileName().ProducesProblem(StatusCodes.Status404NotFound);
         clusters.MapPost("/{name}/secrets/management-token", RevealManagementTokenAsync).WithName("RevealClusterManagementToken")
             .WithSummary("Reveal the cluster's Consul initial management token (its root credential); audited")
             .WithDescription("Only owners of the cluster's team and admins; a token needs clusters:write. Every reveal, and every refused attempt, "
@@ -106,10 +108,10 @@ public static class ClusterEndpoints
         return TypedResults.Ok(new ClusterListView(page.Items, next));
     }
 
-    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetAsync(string name, ClusterReads reads, Caller caller, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ClusterView>, StatusCodeHttpResult, ProblemHttpResult>> GetAsync(string name, ClusterReads reads, Caller caller, HttpContext http, CancellationToken cancellationToken)
     {
         if (await reads.FindAsync(caller, name, cancellationToken) is not { } cluster) return ApiResults.NotFound($"No cluster named '{name}'.");
-        response.Headers.ETag = ClusterETag.Of(cluster);
+        if (ConditionalRequests.IsNotModified(http, ClusterETag.Of(cluster))) return ConditionalRequests.NotModified();
         return TypedResults.Ok(ClusterView.From(cluster));
     }
 
@@ -121,7 +123,8 @@ public static class ClusterEndpoints
         if (request is { IsEmpty: true, TimeToLiveHours: { } hours })
         {
             var set = await commands.SetTimeToLiveAsync(caller, name, hours, cancellationToken);
-            await SetETagAsync(reads, caller, name, response, cancellationToken);
+            // A refused change changed nothing, so there is no new version to tell.
+            if (set.Status == CommandStatus.Ok) await SetETagAsync(reads, caller, name, response, cancellationToken);
             return set.Status switch
             {
                 CommandStatus.Ok => TypedResults.Ok(set.Value),
@@ -134,7 +137,8 @@ public static class ClusterEndpoints
         if (update.Status == CommandStatus.Ok && request.TimeToLiveHours is { } extend
             && await commands.SetTimeToLiveAsync(caller, name, extend, cancellationToken) is { Status: CommandStatus.Ok, Value: { } cluster })
             update = update with { Value = update.Value! with { Cluster = cluster } };
-        await SetETagAsync(reads, caller, name, response, cancellationToken);
+        // The version the accepted change starts from; a refused one changed nothing, so there is no new version to tell.
+        if (update.Status == CommandStatus.Ok) await SetETagAsync(reads, caller, name, response, cancellationToken);
         return update.Status switch
         {
             CommandStatus.Ok => Accepted(update.Value!),

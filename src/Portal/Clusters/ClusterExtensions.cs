@@ -12,6 +12,13 @@ public static class ClusterExtensions
         builder.Services.AddSingleton<ClusterSecretsCommands>();
         builder.Services.AddSingleton<ClusterRollouts>();
         builder.Services.AddHostedService<ClusterExpiry>();
+        // The name is required: the portal cannot make one up. Every other field of a create has a default.
+        builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", options => options.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonTypeInfo.Type == typeof(CreateClusterRequest) && context.JsonPropertyInfo is null)
+                (schema.Required ??= new HashSet<string>()).Add("name");
+            return Task.CompletedTask;
+        }));
         return builder;
     }
 }

@@ -17,7 +17,9 @@ public static class OperationEndpoints
         var operations = api.MapGroup("/operations").WithTags("Operations").RequireAuthorization(Policies.ClustersRead);
         operations.MapGet("/", ListAsync).WithName("ListOperations").WithSummary("List operations of every cluster, newest first");
         operations.MapGet("/{id:guid}", GetAsync).WithName("GetOperation").WithSummary("Get an operation, its progress and, once finished, its result")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("Its ETag changes with its state and progress: poll with If-None-Match, and an unchanged operation answers 304 and no body.")
+            .ProducesETag(StatusCodes.Status200OK, StatusCodes.Status304NotModified)
+            .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound);
         operations.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelOperation").WithSummary("Stop an operation at its next safe point")
             .RequireAuthorization(Policies.ClustersWrite).Idempotent().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         operations.MapGet("/{id:guid}/events", EventsAsync).WithName("GetOperationEvents")
@@ -41,10 +43,13 @@ public static class OperationEndpoints
         return await OperationLists.PageAsync(db, http, visible, new OperationFilter(status, kind, team, q, limit, cursor), cancellationToken);
     }
 
-    private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetAsync(Guid id, Caller caller, PortalDbContext db, CancellationToken cancellationToken) =>
-        await FindVisibleAsync(id, caller, db, cancellationToken) is { } operation
-            ? TypedResults.Ok(OperationView.From(operation, operation.Cluster.Name))
-            : ApiResults.NotFound($"No operation {id}.");
+    private static async Task<Results<Ok<OperationView>, StatusCodeHttpResult, ProblemHttpResult>> GetAsync(
+        Guid id, Caller caller, PortalDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await FindVisibleAsync(id, caller, db, cancellationToken) is not { } operation) return ApiResults.NotFound($"No operation {id}.");
+        if (ConditionalRequests.IsNotModified(http, OperationETag.Of(operation))) return ConditionalRequests.NotModified();
+        return TypedResults.Ok(OperationView.From(operation, operation.Cluster.Name));
+    }
 
     /// <summary>The operation if the caller may see its cluster; others are told it does not exist.</summary>
     private static async Task<Operation?> FindVisibleAsync(Guid id, Caller caller, PortalDbContext db, CancellationToken cancellationToken)
@@ -64,11 +69,11 @@ public static class OperationEndpoints
         };
     }
 
-    private static async Task<Results<Ok<EventPage>, OperationEventStream, ProblemHttpResult, ValidationProblem>> EventsAsync(
+    private static async Task<Results<Ok<EventPage>, OperationEventStream, NoContent, ProblemHttpResult, ValidationProblem>> EventsAsync(
         Guid id, HttpContext http, Caller caller, PortalDbContext db, OperationEventFeed feed, IHostApplicationLifetime lifetime,
         [FromQuery] int? after, [FromQuery] int? limit, CancellationToken cancellationToken)
     {
-        if (await FindVisibleAsync(id, caller, db, cancellationToken) is null) return ApiResults.NotFound($"No operation {id}.");
+        if (await FindVisibleAsync(id, caller, db, cancellationToken) is not { } operation) return ApiResults.NotFound($"No operation {id}.");
         var cursor = after ?? 0;
         // A reconnecting EventSource sends the id of the last event it got; resume after it, or after ?after=, whichever is later.
         if (http.Request.Headers["Last-Event-ID"] is [{ Length: > 0 } lastEventId, ..])
@@ -81,8 +86,12 @@ public static class OperationEndpoints
         if (limit is < 1 or > MaxPageSize) return ApiResults.Invalid(new Dictionary<string, string[]> { ["limit"] = [$"'limit' must be between 1 and {MaxPageSize}."] });
 
         if (http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase)))
+        {
+            // An ended operation has nothing more to say after the last event: 204 is the EventSource signal to stop reconnecting.
+            if (!Operation.ActiveStates.Contains(operation.State) && operation.LastSequence <= cursor) return TypedResults.NoContent();
             // A stopping portal ends its streams at once instead of holding the shutdown for its whole timeout.
             return new OperationEventStream(token => feed.FollowEventsAsync(id, cursor, token), lifetime.ApplicationStopping);
+        }
         var events = await feed.PageAsync(id, cursor, limit ?? 100, cancellationToken);
         return TypedResults.Ok(new EventPage(events, events.Count > 0 ? events[^1].Sequence : cursor));
     }

@@ -8,7 +8,8 @@ namespace Portal.Identity;
 
 public sealed record TeamMemberView(string Email, TeamRole Role);
 public sealed record TeamView(string Name, string DisplayName, IReadOnlyList<TeamMemberView> Members, DateTimeOffset CreatedAt);
-public sealed record CreateTeamRequest(string? Name, string? DisplayName);
+/// <param name="DisplayName">The name people read; the slug when omitted.</param>
+public sealed record CreateTeamRequest(string? Name, string? DisplayName = null);
 public sealed record TeamMemberRequest(string? Email, TeamRole? Role);
 public sealed record CreateUserRequest(string? Email, string? Password, string? DisplayName);
 public sealed record UserView(string Id, string Email, string? DisplayName, bool IsAdmin);
@@ -50,6 +51,21 @@ public sealed class TeamAdministration(IDbContextFactory<PortalDbContext> dbFact
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var teams = await db.Teams.AsNoTracking().Include(t => t.Members).ThenInclude(m => m.User).OrderBy(t => t.Name).ToListAsync(cancellationToken);
         return teams.Select(View).ToList();
+    }
+
+    public async Task<TeamView?> FindAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var team = await db.Teams.AsNoTracking().Include(t => t.Members).ThenInclude(m => m.User).SingleOrDefaultAsync(t => t.Name == name, cancellationToken);
+        return team is null ? null : View(team);
+    }
+
+    /// <summary>A portal account by its id, the one a created user's Location names.</summary>
+    public async Task<UserView?> FindUserAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
+        return user is null ? null : new UserView(user.Id, user.Email ?? user.UserName ?? user.Id, user.DisplayName, await Caller.IsAdminAsync(db, user.Id, cancellationToken));
     }
 
     public async Task<CommandResult<TeamView>> CreateAsync(Caller caller, CreateTeamRequest request, CancellationToken cancellationToken)

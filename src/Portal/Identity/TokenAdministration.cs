@@ -19,7 +19,7 @@ public sealed record TokenView(Guid Id, string Name, string Prefix, IReadOnlyLis
 public sealed record CreatedTokenView(string Token, TokenView Details);
 
 /// <param name="ExpiresAt">Required when signed in; with a token, no later than that token's expiry, which is the default.</param>
-public sealed record CreateTokenRequest(string? Name, List<string>? Scopes, DateTimeOffset? ExpiresAt);
+public sealed record CreateTokenRequest(string? Name, List<string>? Scopes, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>A person's own personal access tokens: create (shown once), list, revoke.</summary>
 public sealed class TokenAdministration(
@@ -30,6 +30,14 @@ public sealed class TokenAdministration(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var tokens = await db.PersonalAccessTokens.AsNoTracking().Where(t => t.UserId == caller.UserId).ToListAsync(cancellationToken);
         return tokens.OrderByDescending(t => t.CreatedAt).Select(TokenView.From).ToList();
+    }
+
+    /// <summary>One of the caller's own tokens; another person's is not found.</summary>
+    public async Task<TokenView?> FindAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var token = await db.PersonalAccessTokens.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.UserId == caller.UserId, cancellationToken);
+        return token is null ? null : TokenView.From(token);
     }
 
     public async Task<CommandResult<CreatedTokenView>> CreateAsync(Caller caller, CreateTokenRequest request, CancellationToken cancellationToken)

@@ -77,7 +77,6 @@ internal sealed class TokenAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.Headers.WWWAuthenticate = "Bearer";
         return AuthProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized);
     }
 
@@ -91,6 +90,8 @@ internal static class AuthProblems
     public static async Task WriteAsync(HttpContext http, int status)
     {
         http.Response.StatusCode = status;
+        // RFC 9110 §11.6.1: a 401 names the scheme that would do; the API's is the bearer token, whichever handler refused.
+        if (status == StatusCodes.Status401Unauthorized) http.Response.Headers.WWWAuthenticate = "Bearer";
         var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
         await problems.WriteAsync(new ProblemDetailsContext
         {

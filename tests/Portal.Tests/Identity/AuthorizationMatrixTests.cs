@@ -61,13 +61,16 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         // Teams, accounts and backups: admins only, and an admin's token needs the admin scope (clusters:write is not enough).
         ("GET", "/api/v1/teams", "U F F A F F F F F A U U"),
         ("POST", "/api/v1/teams", "U F F 201 F F F F F 201 U U"),
+        ("GET", "/api/v1/teams/team-a", "U F F A F F F F F A U U"),
         ("POST", "/api/v1/teams/team-a/members", "U F F 200 F F F F F 200 U U"),
         ("DELETE", "/api/v1/teams/team-z/members?email=x@y.z", "U F F 404 F F F F F 404 U U"),
         ("POST", "/api/v1/users", "U F F 201 F F F F F 201 U U"),
+        ("GET", "/api/v1/users/00000000-0000-0000-0000-000000000002", "U F F 404 F F F F F 404 U U"),
         ("POST", "/api/v1/admin/backup", "U F F 200 F F F F F 200 U U"),
         // Tokens: everyone lists their own; creating or revoking one with a token needs tokens:write.
         ("GET", "/api/v1/tokens", "U A A A A A A A A A U U"),
         ("POST", "/api/v1/tokens", "U 201 201 201 F F 201 F F F U U"),
+        ("GET", "/api/v1/tokens/00000000-0000-0000-0000-000000000001", "U N N N N N N N N N U U"),
         ("DELETE", "/api/v1/tokens/00000000-0000-0000-0000-000000000001", "U N N N F F N F F F U U"),
         ("GET", "/api/v1/antiforgery", "U A A A A A A A A A U U"),
         // Audit: admins, or an admin's token with audit:read.

@@ -48,12 +48,14 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         ["Health:VerifyTimeout"] = "00:00:00.500",
         ["Health:VerifyRetryInterval"] = "00:00:00.100",
         ["Deployments:PollInterval"] = "00:00:00.200",
+        // The address the OpenAPI document names as its server (clients/openapi.json is the served document).
+        ["Api:PublicUrl"] = "https://portal.test",
     };
 
     /// <summary>An API client authenticated as the bootstrap admin, with the default team in place.</summary>
     public HttpClient CreateApiClient()
     {
-        var client = CreateDefaultClient(new BearerTokenHandler(AdminToken));
+        var client = CreateDefaultClient(new BearerTokenHandler(AdminToken), ContractHandler());
         if (!_teamCreated)
         {
             var response = client.PostAsJsonAsync("/api/v1/teams", new { name = DefaultTeam, displayName = "Platform" }).GetAwaiter().GetResult();
@@ -62,6 +64,38 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         }
         return client;
     }
+
+    /// <summary>A client of the portal whose API answers are held to the served OpenAPI document.</summary>
+    public new HttpClient CreateClient() => CreateClient(new WebApplicationFactoryClientOptions());
+
+    /// <inheritdoc cref="CreateClient()"/>
+    public new HttpClient CreateClient(WebApplicationFactoryClientOptions options)
+    {
+        var handlers = new List<DelegatingHandler>();
+        if (options.AllowAutoRedirect) handlers.Add(new Microsoft.AspNetCore.Mvc.Testing.Handlers.RedirectHandler(options.MaxAutomaticRedirections));
+        if (options.HandleCookies) handlers.Add(new Microsoft.AspNetCore.Mvc.Testing.Handlers.CookieContainerHandler());
+        handlers.Add(ContractHandler()); // innermost: each answer as the portal gave it, before redirects are followed
+        // Without a base address of its own the client gets the factory's: Kestrel's, once the portal runs on it.
+        var client = CreateDefaultClient([.. handlers]);
+        if (options.BaseAddress != new WebApplicationFactoryClientOptions().BaseAddress) client.BaseAddress = options.BaseAddress;
+        return client;
+    }
+
+    /// <summary>Checks every API response against the served document (<see cref="OpenApiContract"/>), read once.</summary>
+    public OpenApiValidatingHandler ContractHandler() => new(async (server, url) =>
+    {
+        if (_contract is null)
+        {
+            // As the admin: an anonymous read would count against the per-address limit that tests of it measure.
+            using var request = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { Authorization = new("Bearer", AdminToken) } };
+            using var response = await server.SendAsync(request, CancellationToken.None);
+            response.EnsureSuccessStatusCode();
+            _contract = OpenApiContract.Parse(await response.Content.ReadAsStringAsync());
+        }
+        return _contract;
+    });
+
+    private OpenApiContract? _contract;
 
     /// <summary>An API client with the given bearer token (or none).</summary>
     public HttpClient CreateClientWithToken(string? token)
