@@ -13,6 +13,8 @@ namespace Portal.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ClusterSummaryView : IParsable
     {
+        /// <summary>The activeOperation property</summary>
+        public global::Portal.Client.Models.OperationKind? ActiveOperation { get; set; }
         /// <summary>The createdAt property</summary>
         public DateTimeOffset? CreatedAt { get; set; }
         /// <summary>The engine that deploys it: `simulated` or `pulumi`.</summary>
@@ -23,6 +25,8 @@ namespace Portal.Client.Models
 #else
         public string Engine { get; set; }
 #endif
+        /// <summary>When the portal destroys the cluster by itself (its time to live); null when it is kept until destroyed.</summary>
+        public DateTimeOffset? ExpiresAt { get; set; }
         /// <summary>The health property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -93,8 +97,10 @@ namespace Portal.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "activeOperation", n => { ActiveOperation = n.GetEnumValue<global::Portal.Client.Models.OperationKind>(); } },
                 { "createdAt", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
                 { "engine", n => { Engine = n.GetStringValue(); } },
+                { "expiresAt", n => { ExpiresAt = n.GetDateTimeOffsetValue(); } },
                 { "health", n => { Health = n.GetObjectValue<global::Portal.Client.Models.ClusterHealthSummary>(global::Portal.Client.Models.ClusterHealthSummary.CreateFromDiscriminatorValue); } },
                 { "instances", n => { Instances = n.GetObjectValue<global::Portal.Client.Models.ClusterInstanceCounts>(global::Portal.Client.Models.ClusterInstanceCounts.CreateFromDiscriminatorValue); } },
                 { "name", n => { Name = n.GetStringValue(); } },
@@ -112,8 +118,10 @@ namespace Portal.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteEnumValue<global::Portal.Client.Models.OperationKind>("activeOperation", ActiveOperation);
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
             writer.WriteStringValue("engine", Engine);
+            writer.WriteDateTimeOffsetValue("expiresAt", ExpiresAt);
             writer.WriteObjectValue<global::Portal.Client.Models.ClusterHealthSummary>("health", Health);
             writer.WriteObjectValue<global::Portal.Client.Models.ClusterInstanceCounts>("instances", Instances);
             writer.WriteStringValue("name", Name);

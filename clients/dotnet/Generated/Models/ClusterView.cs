@@ -22,6 +22,8 @@ namespace Portal.Client.Models
 #else
         public string Engine { get; set; }
 #endif
+        /// <summary>When the portal destroys the cluster by itself (its time to live); null when it is kept until destroyed.</summary>
+        public DateTimeOffset? ExpiresAt { get; set; }
         /// <summary>The health property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -94,6 +96,7 @@ namespace Portal.Client.Models
             {
                 { "createdAt", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
                 { "engine", n => { Engine = n.GetStringValue(); } },
+                { "expiresAt", n => { ExpiresAt = n.GetDateTimeOffsetValue(); } },
                 { "health", n => { Health = n.GetObjectValue<global::Portal.Client.Models.ClusterHealthSummary>(global::Portal.Client.Models.ClusterHealthSummary.CreateFromDiscriminatorValue); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "outputs", n => { Outputs = n.GetObjectValue<global::Portal.Client.Models.JsonNode>(global::Portal.Client.Models.JsonNode.CreateFromDiscriminatorValue); } },
@@ -113,6 +116,7 @@ namespace Portal.Client.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
             writer.WriteStringValue("engine", Engine);
+            writer.WriteDateTimeOffsetValue("expiresAt", ExpiresAt);
             writer.WriteObjectValue<global::Portal.Client.Models.ClusterHealthSummary>("health", Health);
             writer.WriteStringValue("name", Name);
             writer.WriteObjectValue<global::Portal.Client.Models.JsonNode>("outputs", Outputs);

@@ -36,5 +36,21 @@ namespace Portal.Client.Models
         #pragma warning disable CS1591
         ZoneRestore,
         #pragma warning restore CS1591
+        [EnumMember(Value = "rollout-continue")]
+        #pragma warning disable CS1591
+        RolloutContinue,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "rollout-rollback")]
+        #pragma warning disable CS1591
+        RolloutRollback,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "snapshot")]
+        #pragma warning disable CS1591
+        Snapshot,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "restore")]
+        #pragma warning disable CS1591
+        Restore,
+        #pragma warning restore CS1591
     }
 }

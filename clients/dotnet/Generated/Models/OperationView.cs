@@ -46,6 +46,8 @@ namespace Portal.Client.Models
         public Guid? Id { get; set; }
         /// <summary>The kind property</summary>
         public global::Portal.Client.Models.OperationKind? Kind { get; set; }
+        /// <summary>For an update: the preview it applies, exactly as previewed.</summary>
+        public Guid? PreviewOf { get; set; }
         /// <summary>The progress property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -94,6 +96,7 @@ namespace Portal.Client.Models
                 { "finishedAt", n => { FinishedAt = n.GetDateTimeOffsetValue(); } },
                 { "id", n => { Id = n.GetGuidValue(); } },
                 { "kind", n => { Kind = n.GetEnumValue<global::Portal.Client.Models.OperationKind>(); } },
+                { "previewOf", n => { PreviewOf = n.GetGuidValue(); } },
                 { "progress", n => { Progress = n.GetObjectValue<global::Portal.Client.Models.ProgressView>(global::Portal.Client.Models.ProgressView.CreateFromDiscriminatorValue); } },
                 { "result", n => { Result = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
                 { "retryOf", n => { RetryOf = n.GetGuidValue(); } },
@@ -116,6 +119,7 @@ namespace Portal.Client.Models
             writer.WriteDateTimeOffsetValue("finishedAt", FinishedAt);
             writer.WriteGuidValue("id", Id);
             writer.WriteEnumValue<global::Portal.Client.Models.OperationKind>("kind", Kind);
+            writer.WriteGuidValue("previewOf", PreviewOf);
             writer.WriteObjectValue<global::Portal.Client.Models.ProgressView>("progress", Progress);
             writer.WriteObjectValue<UntypedNode>("result", Result);
             writer.WriteGuidValue("retryOf", RetryOf);

@@ -14,6 +14,8 @@ namespace Portal.Client.Models
     {
         /// <summary>The failCheck property</summary>
         public global::Portal.Client.Models.SimulatedHealthFault? FailCheck { get; set; }
+        /// <summary>The failReplacement property</summary>
+        public int? FailReplacement { get; set; }
         /// <summary>The failResource property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -41,6 +43,7 @@ namespace Portal.Client.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "failCheck", n => { FailCheck = n.GetEnumValue<global::Portal.Client.Models.SimulatedHealthFault>(); } },
+                { "failReplacement", n => { FailReplacement = n.GetIntValue(); } },
                 { "failResource", n => { FailResource = n.GetStringValue(); } },
             };
         }
@@ -52,6 +55,7 @@ namespace Portal.Client.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteEnumValue<global::Portal.Client.Models.SimulatedHealthFault>("failCheck", FailCheck);
+            writer.WriteIntValue("failReplacement", FailReplacement);
             writer.WriteStringValue("failResource", FailResource);
         }
     }

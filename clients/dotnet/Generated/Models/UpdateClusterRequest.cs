@@ -22,6 +22,8 @@ namespace Portal.Client.Models
 #else
         public string ConsulVersion { get; set; }
 #endif
+        /// <summary>The timeToLiveHours property</summary>
+        public int? TimeToLiveHours { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -42,6 +44,7 @@ namespace Portal.Client.Models
             {
                 { "clientCount", n => { ClientCount = n.GetIntValue(); } },
                 { "consulVersion", n => { ConsulVersion = n.GetStringValue(); } },
+                { "timeToLiveHours", n => { TimeToLiveHours = n.GetIntValue(); } },
             };
         }
         /// <summary>
@@ -53,6 +56,7 @@ namespace Portal.Client.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteIntValue("clientCount", ClientCount);
             writer.WriteStringValue("consulVersion", ConsulVersion);
+            writer.WriteIntValue("timeToLiveHours", TimeToLiveHours);
         }
     }
 }

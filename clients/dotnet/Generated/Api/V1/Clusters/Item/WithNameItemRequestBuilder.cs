@@ -9,7 +9,9 @@ using Portal.Client.Api.V1.Clusters.Item.Health;
 using Portal.Client.Api.V1.Clusters.Item.Operations;
 using Portal.Client.Api.V1.Clusters.Item.Preview;
 using Portal.Client.Api.V1.Clusters.Item.Program;
+using Portal.Client.Api.V1.Clusters.Item.Rollout;
 using Portal.Client.Api.V1.Clusters.Item.Secrets;
+using Portal.Client.Api.V1.Clusters.Item.Snapshots;
 using Portal.Client.Models;
 using System.Collections.Generic;
 using System.IO;
@@ -54,10 +56,20 @@ namespace Portal.Client.Api.V1.Clusters.Item
         {
             get => new global::Portal.Client.Api.V1.Clusters.Item.Program.ProgramRequestBuilder(PathParameters, RequestAdapter);
         }
+        /// <summary>The rollout property</summary>
+        public global::Portal.Client.Api.V1.Clusters.Item.Rollout.RolloutRequestBuilder Rollout
+        {
+            get => new global::Portal.Client.Api.V1.Clusters.Item.Rollout.RolloutRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The secrets property</summary>
         public global::Portal.Client.Api.V1.Clusters.Item.Secrets.SecretsRequestBuilder Secrets
         {
             get => new global::Portal.Client.Api.V1.Clusters.Item.Secrets.SecretsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The snapshots property</summary>
+        public global::Portal.Client.Api.V1.Clusters.Item.Snapshots.SnapshotsRequestBuilder Snapshots
+        {
+            get => new global::Portal.Client.Api.V1.Clusters.Item.Snapshots.SnapshotsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::Portal.Client.Api.V1.Clusters.Item.WithNameItemRequestBuilder"/> and sets the default values.
@@ -150,9 +162,9 @@ namespace Portal.Client.Api.V1.Clusters.Item
             return await RequestAdapter.SendAsync<global::Portal.Client.Models.ClusterView>(requestInfo, global::Portal.Client.Models.ClusterView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// A token needs: `clusters:write`.
+        /// clientCount and consulVersion enqueue an update (202). timeToLiveHours (1 to 720) sets the expiry to that many hours from now; on its own it changes no resource and answers 200 with the cluster. Values out of range answer 400 naming the field.A token needs: `clusters:write`.
         /// </summary>
-        /// <returns>A <see cref="global::Portal.Client.Models.ClusterOperationView"/></returns>
+        /// <returns>A <see cref="global::Portal.Client.Models.ClusterView"/></returns>
         /// <param name="body">The request body</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -168,11 +180,11 @@ namespace Portal.Client.Api.V1.Clusters.Item
         /// <exception cref="global::Portal.Client.Models.ProblemDetails">When receiving a 500 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::Portal.Client.Models.ClusterOperationView?> PatchAsync(global::Portal.Client.Models.UpdateClusterRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Portal.Client.Models.ClusterView?> PatchAsync(global::Portal.Client.Models.UpdateClusterRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::Portal.Client.Models.ClusterOperationView> PatchAsync(global::Portal.Client.Models.UpdateClusterRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Portal.Client.Models.ClusterView> PatchAsync(global::Portal.Client.Models.UpdateClusterRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
@@ -190,7 +202,7 @@ namespace Portal.Client.Api.V1.Clusters.Item
                 { "429", global::Portal.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Portal.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
-            return await RequestAdapter.SendAsync<global::Portal.Client.Models.ClusterOperationView>(requestInfo, global::Portal.Client.Models.ClusterOperationView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
+            return await RequestAdapter.SendAsync<global::Portal.Client.Models.ClusterView>(requestInfo, global::Portal.Client.Models.ClusterView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
         /// A token needs: `clusters:write`.
@@ -231,7 +243,7 @@ namespace Portal.Client.Api.V1.Clusters.Item
             return requestInfo;
         }
         /// <summary>
-        /// A token needs: `clusters:write`.
+        /// clientCount and consulVersion enqueue an update (202). timeToLiveHours (1 to 720) sets the expiry to that many hours from now; on its own it changes no resource and answers 200 with the cluster. Values out of range answer 400 naming the field.A token needs: `clusters:write`.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

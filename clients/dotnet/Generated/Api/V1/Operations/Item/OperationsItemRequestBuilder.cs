@@ -3,6 +3,7 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
+using Portal.Client.Api.V1.Operations.Item.Apply;
 using Portal.Client.Api.V1.Operations.Item.Cancel;
 using Portal.Client.Api.V1.Operations.Item.Events;
 using Portal.Client.Api.V1.Operations.Item.Retry;
@@ -20,6 +21,11 @@ namespace Portal.Client.Api.V1.Operations.Item
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class OperationsItemRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The apply property</summary>
+        public global::Portal.Client.Api.V1.Operations.Item.Apply.ApplyRequestBuilder Apply
+        {
+            get => new global::Portal.Client.Api.V1.Operations.Item.Apply.ApplyRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The cancel property</summary>
         public global::Portal.Client.Api.V1.Operations.Item.Cancel.CancelRequestBuilder Cancel
         {

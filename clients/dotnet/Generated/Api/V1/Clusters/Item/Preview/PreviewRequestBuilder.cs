@@ -34,7 +34,7 @@ namespace Portal.Client.Api.V1.Clusters.Item.Preview
         {
         }
         /// <summary>
-        /// A token needs: `clusters:write`.
+        /// The body is optional and takes the fields of PATCH (but timeToLiveHours, which changes no resource). The finished preview&apos;s result lists each resource with its op (create, update, delete, unchanged) and the properties that change; POST /api/v1/operations/{id}/apply then applies exactly that change.A token needs: `clusters:write`.
         /// </summary>
         /// <returns>A <see cref="global::Portal.Client.Models.ClusterOperationView"/></returns>
         /// <param name="body">The request body</param>
@@ -77,7 +77,7 @@ namespace Portal.Client.Api.V1.Clusters.Item.Preview
             return await RequestAdapter.SendAsync<global::Portal.Client.Models.ClusterOperationView>(requestInfo, global::Portal.Client.Models.ClusterOperationView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// A token needs: `clusters:write`.
+        /// The body is optional and takes the fields of PATCH (but timeToLiveHours, which changes no resource). The finished preview&apos;s result lists each resource with its op (create, update, delete, unchanged) and the properties that change; POST /api/v1/operations/{id}/apply then applies exactly that change.A token needs: `clusters:write`.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
