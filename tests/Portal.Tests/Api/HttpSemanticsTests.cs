@@ -90,7 +90,8 @@ public sealed class HttpSemanticsTests : PortalApiTest
     [Fact]
     public async Task Head_OnACluster_CarriesItsETag()
     {
-        await Http.CreateClusterAsync(new { name = "headed" });
+        var created = await Http.CreateClusterAsync(new { name = "headed" });
+        await Http.WaitForOperationAsync((string)created["operation"]!["id"]!); // settled: its ETag no longer moves
         var get = await Http.GetAsync("/api/v1/clusters/headed", Ct);
 
         var head = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/api/v1/clusters/headed"), Ct);
