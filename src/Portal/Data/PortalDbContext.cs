@@ -6,9 +6,20 @@ using Portal.Identity;
 
 namespace Portal.Data;
 
-/// <summary>The portal's one database: clusters and their operations, identity, and the audit trail.</summary>
-public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
+/// <summary>
+/// The portal's one database: clusters and their operations, identity, and the audit trail. Services always use this type;
+/// on PostgreSQL it is a <see cref="PostgreSqlPortalDbContext"/>, which only carries that provider's migrations.
+/// </summary>
+public class PortalDbContext : IdentityDbContext<PortalUser>
 {
+    public PortalDbContext(DbContextOptions<PortalDbContext> options) : base(options)
+    {
+    }
+
+    protected PortalDbContext(DbContextOptions options) : base(options)
+    {
+    }
+
     public DbSet<Cluster> Clusters => Set<Cluster>();
     public DbSet<Operation> Operations => Set<Operation>();
     public DbSet<DeploymentEvent> DeploymentEvents => Set<DeploymentEvent>();

@@ -48,6 +48,8 @@ public sealed class SimulatedEngine(ISimulatedStateStore store, SimulatedEngineO
             }
             await sink.EmitAsync(EngineEvent.Started(resource.Name, resource.Type, "create", $"Creating {resource.Name} ({resource.TypeName})"), CancellationToken.None);
             var failure = await SimulateCreateAsync(plan, resource, context, sink, token);
+            // Stopped at a safe point is no failure of the resource (the runner says why), and the marker is no message.
+            if (failure == Interrupted) return failure;
             if (failure is not null)
             {
                 await sink.EmitAsync(EngineEvent.Failed(resource.Name, resource.Type, "create", failure), CancellationToken.None);

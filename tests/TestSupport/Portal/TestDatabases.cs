@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+using Portal.Data;
+
+namespace TestSupport.Portal;
+
+/// <summary>
+/// Which database the tests' portals use, and the throwaway PostgreSQL server .ci/run starts.
+/// <c>PORTAL_TEST_PROVIDER=PostgreSQL</c> runs the in-process portals (API and worker tests) on PostgreSQL, each on a
+/// database of its own; <c>PORTAL_TEST_POSTGRES</c> is the server's connection string without a database
+/// (<c>Host=127.0.0.1;Port=…;Username=…</c>). Without that server, tests that need it skip locally and fail under CI=true.
+/// </summary>
+public static class TestDatabases
+{
+    public const string ServerVariable = "PORTAL_TEST_POSTGRES", ProviderVariable = "PORTAL_TEST_PROVIDER";
+
+    /// <summary>The provider in-process portals use when a test names none.</summary>
+    public static DatabaseProvider DefaultProvider { get; } =
+        Environment.GetEnvironmentVariable(ProviderVariable) is { Length: > 0 } name
+            ? Enum.Parse<DatabaseProvider>(name, ignoreCase: true)
+            : DatabaseProvider.Sqlite;
+
+    public static string? Server { get; } = Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } server ? server : null;
+
+    /// <summary>Skips the test when no server is configured, except in CI, where a missing server is a failure.</summary>
+    public static string RequireServer()
+    {
+        if (Server is { } server) return server;
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail($"CI=true but {ServerVariable} is not set: .ci/run starts a PostgreSQL server for these tests.");
+        Assert.Skip($"{ServerVariable} is not set: no PostgreSQL server to test against (.ci/run starts one).");
+        return null!;
+    }
+
+    /// <summary>
+    /// The connection string of a database named after <paramref name="owner"/> (a test's data folder), created when
+    /// missing: a portal restarted on the same folder finds its database again.
+    /// </summary>
+    public static string PostgreSqlDatabase(string owner)
+    {
+        var server = RequireServer();
+        var name = "portal_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(owner)))[..24];
+        using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString);
+        admin.Open();
+        using (var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", admin))
+        {
+            exists.Parameters.AddWithValue("name", name);
+            if (exists.ExecuteScalar() is null)
+                using (var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin)) create.ExecuteNonQuery();
+        }
+        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Drops a database <see cref="PostgreSqlDatabase"/> created, closing what still uses it.</summary>
+    public static void DropPostgreSqlDatabase(string connectionString)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        using (var pooled = new NpgsqlConnection(connectionString)) NpgsqlConnection.ClearPool(pooled);
+        using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ConnectionString);
+        admin.Open();
+        using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
+        drop.ExecuteNonQuery();
+    }
+}
