@@ -25,6 +25,6 @@ add() {
 }
 
 # The second add builds again: the first one's files are part of the project now.
-add PortalDbContext Data/Migrations
+add Portal.Data.PortalDbContext Data/Migrations
 dotnet build src/Portal -v quiet -nologo >/dev/null
-add PostgreSqlPortalDbContext Data/Migrations/PostgreSQL
+add Portal.Data.PostgreSqlPortalDbContext Data/Migrations/PostgreSQL

@@ -16,9 +16,12 @@ public static class DataExtensions
         if (!location.IsPostgreSql && Path.GetDirectoryName(location.DatabasePath) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
         builder.Services.AddSingleton(location);
 
-        // Keys that encrypt cookies and the clusters' gossip keys live beside the database and are backed up with it.
+        // Keys that encrypt cookies and the clusters' gossip keys live beside the database and are backed up with it;
+        // on PostgreSQL in it, so that every replica reads what another protected, encrypted at rest with a certificate.
         var keys = builder.Services.AddDataProtection().SetApplicationName("Portal");
-        if (location.KeysDirectory is { } keysDirectory)
+        if (location.IsPostgreSql)
+            keys.PersistKeysToDbContext<PortalDbContext>().ProtectKeysWithCertificate(KeyCertificate.Load(builder.Configuration));
+        else if (location.KeysDirectory is { } keysDirectory)
             keys.PersistKeysToFileSystem(new DirectoryInfo(keysDirectory));
 
         if (location.IsPostgreSql) AddPostgreSql(builder.Services, location);
@@ -50,11 +53,19 @@ public static class DataExtensions
             await inner.CreateDbContextAsync(cancellationToken);
     }
 
-    /// <summary>The folder of the database file: keys and engine state live beside it and are backed up with it.</summary>
-    public static string DataDirectory(IHostApplicationBuilder builder) =>
-        Path.GetDirectoryName(PortalDataLocation.From(builder.Configuration, builder.Environment).DatabasePath) is { Length: > 0 } directory
-            ? directory
-            : builder.Environment.ContentRootPath;
+    /// <summary>
+    /// The folder of the database file: keys and engine state live beside it and are backed up with it. A PostgreSQL
+    /// database has no folder: the local engine state goes to <c>Database:DataDirectory</c> (default: the content root).
+    /// </summary>
+    public static string DataDirectory(IHostApplicationBuilder builder)
+    {
+        var location = PortalDataLocation.From(builder.Configuration, builder.Environment);
+        if (location.IsPostgreSql)
+            return builder.Configuration["Database:DataDirectory"] is { Length: > 0 } configured
+                ? Path.GetFullPath(configured, builder.Environment.ContentRootPath)
+                : builder.Environment.ContentRootPath;
+        return Path.GetDirectoryName(location.DatabasePath) is { Length: > 0 } directory ? directory : builder.Environment.ContentRootPath;
+    }
 
     /// <summary>
     /// Creates or upgrades the schema (and switches a SQLite file to WAL) before anything else touches it. Replicas that

@@ -21,3 +21,15 @@ internal sealed class PostgreSqlPortalDbContextDesignFactory : IDesignTimeDbCont
             .UseNpgsql("Host=localhost;Database=portal_design_time")
             .Options);
 }
+
+/// <summary>
+/// The SQLite set's design-time context. Without it, <c>dotnet ef</c> would build a <see cref="PortalDbContext"/> with the
+/// PostgreSQL factory above (the factory interface is covariant, and that context is a PortalDbContext too).
+/// </summary>
+internal sealed class SqlitePortalDbContextDesignFactory : IDesignTimeDbContextFactory<PortalDbContext>
+{
+    public PortalDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PortalDbContext>()
+            .UseSqlite("Data Source=portal-design-time.db")
+            .Options);
+}

@@ -12,6 +12,9 @@ public sealed record OperationUpdate(Guid OperationId, Guid ClusterId, Operation
 {
     /// <summary>The batch just stored, so followers need not read it back; null when the update is a change of state.</summary>
     public StoredBatch? Stored { get; init; }
+
+    /// <summary>Another replica stored or changed something (<see cref="ReplicaRelay"/>): only a wake-up, followers read the database.</summary>
+    public bool FromAnotherReplica { get; init; }
 }
 
 /// <summary>Events one transaction stored, in sequence order (never empty), and the operation's progress counts stored with them.</summary>

@@ -31,10 +31,7 @@ public sealed class DatabaseStartupTests
     [Fact]
     public async Task Startup_PostgreSqlServerNotListening_FailsNamingTheServerWithoutThePassword()
     {
-        await using var app = new PortalAppFactory(provider: DatabaseProvider.Sqlite);
-        app.Settings[PortalDataLocation.ProviderKey] = "PostgreSQL";
-        // Port 9 (discard) has no server on a test machine: the connection is refused at once.
-        app.Settings["ConnectionStrings:Portal"] = "Host=127.0.0.1;Port=9;Database=portal_missing;Username=portal;Password=Not-in-any-message-77";
+        await using var app = PostgreSqlPortal("Host=127.0.0.1;Port=9;Database=portal_missing;Username=portal;Password=Not-in-any-message-77");
 
         var message = StartupFailure(app);
 
@@ -43,11 +40,20 @@ public sealed class DatabaseStartupTests
     }
 
     [Fact]
+    public async Task Startup_PostgreSqlWithoutKeyCertificate_FailsNamingTheKey()
+    {
+        await using var app = PostgreSqlPortal("Host=127.0.0.1;Port=9;Database=portal_missing;Username=portal");
+        app.Settings["DataProtection:CertificatePath"] = null;
+
+        var message = StartupFailure(app);
+
+        Assert.Contains("DataProtection:CertificatePath is not set", message);
+    }
+
+    [Fact]
     public async Task Startup_PostgreSqlConnectionStringOfSqliteForm_FailsNamingTheForm()
     {
-        await using var app = new PortalAppFactory(provider: DatabaseProvider.Sqlite);
-        app.Settings[PortalDataLocation.ProviderKey] = "PostgreSQL";
-        app.Settings["ConnectionStrings:Portal"] = "Data Source=portal.db";
+        await using var app = PostgreSqlPortal("Data Source=portal.db");
 
         var message = StartupFailure(app);
 
@@ -79,6 +85,17 @@ public sealed class DatabaseStartupTests
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Contains("pg_dump", await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    /// <summary>
+    /// A portal configured for PostgreSQL on <paramref name="connectionString"/>, every other setting right. Port 9 (discard)
+    /// has no server on a test machine: a connection there is refused at once.
+    /// </summary>
+    private static PortalAppFactory PostgreSqlPortal(string connectionString)
+    {
+        var app = new PortalAppFactory(provider: DatabaseProvider.Sqlite);
+        foreach (var (key, value) in TestDatabases.PostgreSqlSettings(connectionString)) app.Settings[key] = value;
+        return app;
     }
 
     /// <summary>Starts the host, expecting it to refuse; the message is what the operator reads.</summary>

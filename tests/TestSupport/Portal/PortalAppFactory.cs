@@ -95,6 +95,9 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace));
         builder.UseSetting(PortalDataLocation.ProviderKey, Provider.ToString());
         builder.UseSetting("ConnectionStrings:Portal", ConnectionString);
+        if (_postgreSql is not null)
+            foreach (var (key, value) in TestDatabases.PostgreSqlSettings(_postgreSql)) builder.UseSetting(key, value);
+        builder.UseSetting("Database:DataDirectory", DataDirectory); // the engines' local state, on PostgreSQL too
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         if (FakeSsm is { } ssm)
             // The health check signs its requests like the real SDK does, with credentials the stand-in accepts.

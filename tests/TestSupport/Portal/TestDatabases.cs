@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Npgsql;
 using Portal.Data;
@@ -51,6 +52,31 @@ public static class TestDatabases
         }
         return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
     }
+
+    /// <summary>
+    /// The settings of a portal on <paramref name="connectionString"/>: the provider, the database, and the certificate
+    /// that encrypts its Data Protection keys, one for the whole test run as one is for all the replicas of a fleet.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> PostgreSqlSettings(string connectionString) => new Dictionary<string, string>
+    {
+        [PortalDataLocation.ProviderKey] = nameof(DatabaseProvider.PostgreSQL),
+        ["ConnectionStrings:Portal"] = connectionString,
+        ["DataProtection:CertificatePath"] = KeyCertificate.Value,
+        ["DataProtection:CertificatePassword"] = KeyCertificatePassword,
+    };
+
+    private const string KeyCertificatePassword = "test key-ring certificate 2026";
+
+    /// <summary>A self-signed RSA certificate with its private key, written once as a PKCS#12 file the portals read.</summary>
+    private static readonly Lazy<string> KeyCertificate = new(() =>
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=Portal test key ring", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        var path = Path.Combine(Directory.CreateTempSubdirectory("portal-test-keyring-").FullName, "keyring.pfx");
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, KeyCertificatePassword));
+        return path;
+    });
 
     /// <summary>Drops a database <see cref="PostgreSqlDatabase"/> created, closing what still uses it.</summary>
     public static void DropPostgreSqlDatabase(string connectionString)
