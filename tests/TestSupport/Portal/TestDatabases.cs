@@ -50,7 +50,8 @@ public static class TestDatabases
             if (exists.ExecuteScalar() is null)
                 using (var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin)) create.ExecuteNonQuery();
         }
-        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        // A pool as docs/scaling.md advises for a replica: tests that run side by side stay within the server's connections.
+        return new NpgsqlConnectionStringBuilder(server) { Database = name, MaxPoolSize = 30 }.ConnectionString;
     }
 
     /// <summary>
