@@ -36,12 +36,14 @@ public sealed class OperationBroadcaster
 
     private readonly ConcurrentDictionary<Subscription, byte> _subscriptions = new();
 
-    public int SubscriberCount => _subscriptions.Count;
+    /// <summary>Pages and streams following operations; the replica relay, which forwards everything, is not one.</summary>
+    public int SubscriberCount => _subscriptions.Keys.Count(s => s.IsFollower);
 
     /// <summary>Updates of one operation, or of every operation when <paramref name="operationId"/> is null.</summary>
-    public Subscription Subscribe(Guid? operationId = null, int capacity = DefaultCapacity)
+    /// <param name="follower">False for the replica relay: it is not counted in <see cref="SubscriberCount"/>.</param>
+    public Subscription Subscribe(Guid? operationId = null, int capacity = DefaultCapacity, bool follower = true)
     {
-        var subscription = new Subscription(operationId, capacity, this);
+        var subscription = new Subscription(operationId, capacity, this) { IsFollower = follower };
         _subscriptions.TryAdd(subscription, 0);
         return subscription;
     }
@@ -71,6 +73,8 @@ public sealed class OperationBroadcaster
         private int _gap;
 
         public Guid? OperationId { get; }
+
+        internal bool IsFollower { get; init; } = true;
         public ChannelReader<OperationUpdate> Reader => _channel.Reader;
 
         /// <summary>

@@ -22,7 +22,7 @@ internal sealed class ReplicaRelay(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!location.IsPostgreSql) return;
-        using var outgoing = broadcaster.Subscribe(capacity: 4096);
+        using var outgoing = broadcaster.Subscribe(capacity: 4096, follower: false);
         await Task.WhenAll(SendAsync(outgoing, stoppingToken), ListenAsync(stoppingToken));
     }
 
