@@ -3,6 +3,9 @@
 #   docker build -t consul-portal .
 #   docker run -p 8080:8080 -v portal-data:/data consul-portal                   (simulated engine)
 #   docker run ... -e Provisioning__Engine=Pulumi -e Provisioning__Pulumi__Passphrase=... -e AWS_... consul-portal
+#   docker run ... -e Database__Provider=PostgreSQL -e ConnectionStrings__Portal="Host=db;Database=portal;Username=portal;Password=..." \
+#       -e DataProtection__CertificatePath=/run/secrets/keyring.pfx -e DataProtection__CertificatePassword=... consul-portal
+#                                                                               (PostgreSQL: several replicas, docs/scaling.md)
 ARG DOTNET_VERSION=10.0
 
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
@@ -37,7 +40,7 @@ ENV ASPNETCORE_HTTP_PORTS=8080 \
     Provisioning__Pulumi__Home=/home/portal/.pulumi \
     Provisioning__Pulumi__AwsPluginVersion=${PULUMI_AWS_PLUGIN_VERSION} \
     PULUMI_SKIP_UPDATE_CHECK=true
-# The database, its Data Protection keys and (with the file backend) Pulumi's state.
+# The SQLite database, its Data Protection keys and (with the file backend) Pulumi's state; on PostgreSQL only engine work folders.
 VOLUME /data
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

@@ -24,13 +24,19 @@ public sealed record AuditRecord(string Action, string? TargetType, string? Targ
 
 /// <summary>
 /// Appends to the hash-chained audit trail inside the caller's transaction, so an entry exists
-/// exactly when the change it describes does. Appends are serialised in-process; the unique
-/// index on <see cref="AuditEntry.PreviousHash"/> guards against forks across processes.
+/// exactly when the change it describes does. Appends are serialised in-process and, on PostgreSQL,
+/// across replicas by an advisory lock the transaction holds until it ends; the unique index on
+/// <see cref="AuditEntry.PreviousHash"/> guards against forks from anything else (the backup verb beside a SQLite portal).
+/// The lock also serialises the commands themselves, as SQLite's single writer does: the checks a command makes
+/// after <see cref="BeginAsync"/> (a free name, a free VPC range) still hold when it commits.
 /// </summary>
 public sealed class AuditLog(TimeProvider time)
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>The advisory lock key of the chain on PostgreSQL ("PortalAu" in ASCII): any fixed number the portal alone uses.</summary>
+    private const long ChainLock = 0x506F7274616C4175;
 
     /// <summary>Opens a transaction in which <see cref="Add"/> may be called; dispose it to release the chain.</summary>
     public async Task<AuditScope> BeginAsync(PortalDbContext db, CancellationToken cancellationToken = default)
@@ -39,6 +45,8 @@ public sealed class AuditLog(TimeProvider time)
         try
         {
             var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (db.Database.IsNpgsql())
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ChainLock})", cancellationToken);
             var last = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Id).Select(e => e.Hash).FirstOrDefaultAsync(cancellationToken);
             return new AuditScope(this, db, transaction, last ?? Genesis);
         }

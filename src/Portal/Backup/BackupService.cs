@@ -26,6 +26,12 @@ public sealed class BackupService(
     public async Task<CommandResult<BackupView>> TakeAsync(AuditActor actor, string? target, CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        if (location.IsPostgreSql)
+        {
+            await AuditAsync(actor, new AuditRecord(Action, "backup", target, "failure", Details: new { reason = "the database is PostgreSQL" }), cancellationToken);
+            return CommandResult<BackupView>.Conflict(
+                "The portal's database is PostgreSQL: back it up with pg_dump or the server's continuous archiving (docs/scaling.md); the key ring is in the database too.");
+        }
         if (string.IsNullOrEmpty(settings.Passphrase))
         {
             await AuditAsync(actor, new AuditRecord(Action, "backup", target, "failure", Details: new { reason = "Backup:Passphrase is not set" }), cancellationToken);

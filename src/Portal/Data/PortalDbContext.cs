@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -6,9 +7,20 @@ using Portal.Identity;
 
 namespace Portal.Data;
 
-/// <summary>The portal's one database: clusters and their operations, identity, and the audit trail.</summary>
-public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
+/// <summary>
+/// The portal's one database: clusters and their operations, identity, and the audit trail. Services always use this type;
+/// on PostgreSQL it is a <see cref="PostgreSqlPortalDbContext"/>, which only carries that provider's migrations.
+/// </summary>
+public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKeyContext
 {
+    public PortalDbContext(DbContextOptions<PortalDbContext> options) : base(options)
+    {
+    }
+
+    protected PortalDbContext(DbContextOptions options) : base(options)
+    {
+    }
+
     public DbSet<Cluster> Clusters => Set<Cluster>();
     public DbSet<Operation> Operations => Set<Operation>();
     public DbSet<DeploymentEvent> DeploymentEvents => Set<DeploymentEvent>();
@@ -20,6 +32,9 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
     public DbSet<ExpiryReminder> ExpiryReminders => Set<ExpiryReminder>();
+
+    /// <summary>The Data Protection key ring on PostgreSQL, shared by the replicas (empty on SQLite: the keys are files there).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

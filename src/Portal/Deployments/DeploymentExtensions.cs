@@ -19,6 +19,7 @@ public static class DeploymentExtensions
         services.AddSingleton<OperationRunner>();
         services.AddSingleton<DeploymentWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeploymentWorker>());
+        services.AddHostedService<ReplicaRelay>(); // PostgreSQL only: live updates across replicas
 
         // The host waits this long for running operations to reach a safe point and hand their lease back.
         services.AddOptions<HostOptions>().Configure<IOptions<DeploymentOptions>>((host, deployments) =>

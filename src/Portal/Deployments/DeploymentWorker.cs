@@ -63,17 +63,23 @@ internal sealed class DeploymentWorker(
     /// <summary>
     /// Takes the oldest queued operation; the conditional update makes the claim atomic across workers.
     /// Each claim has its own lease token, so a run that lost its lease can never write over the run that took over.
+    /// On PostgreSQL, replicas claim at once: the candidate is locked (<c>FOR UPDATE SKIP LOCKED</c>) until the claim
+    /// commits, so each replica takes a different operation instead of racing for the same one.
     /// </summary>
     internal async Task<(Guid OperationId, string LeaseToken)?> ClaimNextAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var postgres = db.Database.IsNpgsql();
         for (var tries = 0; tries < 5; tries++)
         {
-            var candidate = await db.Operations.AsNoTracking()
-                .Where(o => o.State == OperationState.Queued)
-                .OrderBy(o => o.CreatedAt).ThenBy(o => o.Id)
-                .Select(o => (Guid?)o.Id)
-                .FirstOrDefaultAsync(cancellationToken);
+            await using var transaction = postgres ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+            var candidate = postgres
+                ? await LockOldestQueuedAsync(db, cancellationToken)
+                : await db.Operations.AsNoTracking()
+                    .Where(o => o.State == OperationState.Queued)
+                    .OrderBy(o => o.CreatedAt).ThenBy(o => o.Id)
+                    .Select(o => (Guid?)o.Id)
+                    .FirstOrDefaultAsync(cancellationToken);
             if (candidate is null) return null;
 
             var now = time.GetUtcNow();
@@ -86,9 +92,23 @@ internal sealed class DeploymentWorker(
                     .SetProperty(o => o.LeaseExpiresAt, now + _options.LeaseDuration)
                     .SetProperty(o => o.Attempt, o => o.Attempt + 1)
                     .SetProperty(o => o.StartedAt, o => o.StartedAt ?? now), cancellationToken);
+            if (transaction is not null) await transaction.CommitAsync(cancellationToken);
             if (claimed == 1) return (candidate.Value, leaseToken);
         }
         return null;
+    }
+
+    /// <summary>The oldest queued operation no other replica is claiming right now, locked until the transaction ends.</summary>
+    private static async Task<Guid?> LockOldestQueuedAsync(PortalDbContext db, CancellationToken cancellationToken)
+    {
+        var ids = await db.Database.SqlQuery<Guid>($"""
+            SELECT "Id" AS "Value" FROM "Operations"
+            WHERE "State" = {nameof(OperationState.Queued)}
+            ORDER BY "CreatedAt", "Id"
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
+            """).ToListAsync(cancellationToken);
+        return ids is [var id] ? id : null;
     }
 
     internal async Task RecoverExpiredLeasesAsync(CancellationToken cancellationToken)

@@ -12,6 +12,9 @@ public sealed record OperationUpdate(Guid OperationId, Guid ClusterId, Operation
 {
     /// <summary>The batch just stored, so followers need not read it back; null when the update is a change of state.</summary>
     public StoredBatch? Stored { get; init; }
+
+    /// <summary>Another replica stored or changed something (<see cref="ReplicaRelay"/>): only a wake-up, followers read the database.</summary>
+    public bool FromAnotherReplica { get; init; }
 }
 
 /// <summary>Events one transaction stored, in sequence order (never empty), and the operation's progress counts stored with them.</summary>
@@ -33,12 +36,14 @@ public sealed class OperationBroadcaster
 
     private readonly ConcurrentDictionary<Subscription, byte> _subscriptions = new();
 
-    public int SubscriberCount => _subscriptions.Count;
+    /// <summary>Pages and streams following operations; the replica relay, which forwards everything, is not one.</summary>
+    public int SubscriberCount => _subscriptions.Keys.Count(s => s.IsFollower);
 
     /// <summary>Updates of one operation, or of every operation when <paramref name="operationId"/> is null.</summary>
-    public Subscription Subscribe(Guid? operationId = null, int capacity = DefaultCapacity)
+    /// <param name="follower">False for the replica relay: it is not counted in <see cref="SubscriberCount"/>.</param>
+    public Subscription Subscribe(Guid? operationId = null, int capacity = DefaultCapacity, bool follower = true)
     {
-        var subscription = new Subscription(operationId, capacity, this);
+        var subscription = new Subscription(operationId, capacity, this) { IsFollower = follower };
         _subscriptions.TryAdd(subscription, 0);
         return subscription;
     }
@@ -68,6 +73,8 @@ public sealed class OperationBroadcaster
         private int _gap;
 
         public Guid? OperationId { get; }
+
+        internal bool IsFollower { get; init; } = true;
         public ChannelReader<OperationUpdate> Reader => _channel.Reader;
 
         /// <summary>

@@ -113,7 +113,7 @@ internal sealed class OperationEventSink : IDeploymentEventSink
                 await transaction.CommitAsync();
                 break;
             }
-            catch (Exception ex) when (attempt < 10 && ex is DbUpdateException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception ex) when (attempt < 10 && ex is DbUpdateException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException { IsTransient: true })
             {
                 _logger.LogWarning(ex, "Storing {Count} events failed (attempt {Attempt}); retrying", rows.Count, attempt);
                 foreach (var row in rows) row.Id = 0;

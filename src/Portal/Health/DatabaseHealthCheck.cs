@@ -19,6 +19,13 @@ internal sealed class DatabaseHealthCheck(PortalDataLocation location, IDbContex
         var applied = new HashSet<string>();
         try
         {
+            if (location.IsPostgreSql)
+            {
+                // A server, not a file: asking it is the check (the pool drops broken connections itself).
+                await using var postgres = await dbFactory.CreateDbContextAsync(cancellationToken);
+                applied.UnionWith(await postgres.Database.GetAppliedMigrationsAsync(cancellationToken));
+                return Compare(postgres, applied, data);
+            }
             await using var connection = new SqliteConnection(location.InMemory ? location.ConnectionString : location.ExistingFileConnectionString(pooling: false));
             await connection.OpenAsync(cancellationToken);
             await using var command = connection.CreateCommand();
@@ -26,12 +33,17 @@ internal sealed class DatabaseHealthCheck(PortalDataLocation location, IDbContex
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken)) applied.Add(reader.GetString(0));
         }
-        catch (SqliteException ex)
+        catch (Exception ex) when (ex is SqliteException or Npgsql.NpgsqlException)
         {
             return HealthCheckResult.Unhealthy($"The database cannot be read: {ex.Message}", data: data);
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return Compare(db, applied, data);
+    }
+
+    private static HealthCheckResult Compare(PortalDbContext db, HashSet<string> applied, Dictionary<string, object> data)
+    {
         var missing = db.Database.GetMigrations().Where(m => !applied.Contains(m)).ToList();
         data["migrations"] = applied.Count;
         return missing.Count == 0

@@ -10,7 +10,8 @@ namespace Portal.Tests.Api;
 
 /// <summary>Backups through the admin API: owner-only files, the key ring encrypted with the passphrase, retention, audit.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // file modes
-public sealed partial class BackupApiTests : PortalApiTest
+// A backup is of the SQLite file and its key folder; PostgreSQL is backed up with its own tools (DatabaseStartupTests).
+public sealed partial class BackupApiTests() : PortalApiTest(Portal.Data.DatabaseProvider.Sqlite)
 {
     private const string Passphrase = "backup passphrase for tests 2026";
 

@@ -324,8 +324,9 @@ public sealed class ClusterApiTests : PortalApiTest
 
         await Http.GetJsonAsync("/api/v1/clusters?limit=10");
 
-        // EF Core logs every command it runs: the list's is the one that orders clusters by name.
-        var list = Assert.Single(App.Logs.Lines.Skip(before), l => l.Contains("Executed DbCommand") && l.Contains("FROM \"Clusters\"") && l.Contains("ORDER BY \"c\".\"Name\""));
+        // EF Core logs every command it runs: the list's is the one that orders clusters by name (SQLite quotes the alias, PostgreSQL not).
+        var list = Assert.Single(App.Logs.Lines.Skip(before), l => l.Contains("Executed DbCommand") && l.Contains("FROM \"Clusters\"")
+            && (l.Contains("ORDER BY \"c\".\"Name\"") || l.Contains("ORDER BY c.\"Name\"")));
         Assert.Contains("\"SpecJson\"", list);
         Assert.DoesNotContain("OutputsJson", list);
         Assert.DoesNotContain("ProtectedSecrets", list);

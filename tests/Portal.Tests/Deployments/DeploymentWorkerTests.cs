@@ -24,7 +24,7 @@ public sealed class DeploymentWorkerTests
             await WaitForProgressAsync(first, Guid.Parse(operationId), done => done >= 5);
         } // disposing stops the host: the worker stops at a safe point and hands the lease back
 
-        await using (var db = OpenDatabase(dataDirectory))
+        await using (var db = new PortalDbContext(PortalAppFactory.ContextOptionsFor(dataDirectory, TestDatabases.DefaultProvider).Options))
         {
             var stopped = await db.Operations.SingleAsync(Ct);
             Assert.Equal(OperationState.Running, stopped.State);
@@ -95,7 +95,4 @@ public sealed class DeploymentWorkerTests
         }
         Assert.Fail("The operation made no progress in time.");
     }
-
-    private static PortalDbContext OpenDatabase(string dataDirectory) =>
-        new(new DbContextOptionsBuilder<PortalDbContext>().UseSqlite($"Data Source={Path.Combine(dataDirectory, "portal.db")}").Options);
 }

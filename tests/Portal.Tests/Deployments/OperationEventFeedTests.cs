@@ -232,8 +232,7 @@ public sealed class OperationEventFeedTests : IAsyncDisposable
     private (OperationEventFeed Feed, QueryCounter Queries) CountingFeed(int bufferCapacity = OperationBroadcaster.DefaultCapacity, TimeSpan? idlePoll = null)
     {
         var counter = new QueryCounter();
-        var options = new DbContextOptionsBuilder<PortalDbContext>(_app.Services.GetRequiredService<DbContextOptions<PortalDbContext>>())
-            .AddInterceptors(counter).Options;
+        var options = _app.NewContextOptions().AddInterceptors(counter).Options;
         return (new OperationEventFeed(new Factory(options), Broadcaster) { BufferCapacity = bufferCapacity, IdlePoll = idlePoll ?? TimeSpan.FromHours(1) }, counter);
     }
 

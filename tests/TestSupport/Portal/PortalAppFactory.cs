@@ -14,21 +14,32 @@ using Portal.Data;
 namespace TestSupport.Portal;
 
 /// <summary>
-/// The real portal in-process, on its own SQLite file in a fresh folder. The simulated engine is
-/// instant unless a test asks otherwise. Settings are the same keys an operator would set.
+/// The real portal in-process, on its own SQLite file in a fresh folder, or on a PostgreSQL database of its own
+/// (<see cref="TestDatabases"/>: <c>PORTAL_TEST_PROVIDER</c>). The simulated engine is instant unless a test asks
+/// otherwise. Settings are the same keys an operator would set.
 /// </summary>
 public class PortalAppFactory : WebApplicationFactory<Program>
 {
     /// <param name="dataDirectory">Reuse another instance's folder, e.g. to restart the portal on the same database.</param>
-    public PortalAppFactory(string? dataDirectory = null)
+    /// <param name="provider">The database; by default the one the test run names (SQLite unless <c>PORTAL_TEST_PROVIDER</c> says otherwise).</param>
+    public PortalAppFactory(string? dataDirectory = null, DatabaseProvider? provider = null)
     {
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("portal-test-").FullName;
         _ownsDirectory = dataDirectory is null;
+        Provider = provider ?? TestDatabases.DefaultProvider;
+        // Named after the folder, so a portal restarted on the same folder finds the same database.
+        if (Provider == DatabaseProvider.PostgreSQL) _postgreSql = TestDatabases.PostgreSqlDatabase(DataDirectory);
     }
 
     private readonly bool _ownsDirectory;
+    private readonly string? _postgreSql;
 
     public string DataDirectory { get; }
+
+    public DatabaseProvider Provider { get; }
+
+    /// <summary>What <c>ConnectionStrings:Portal</c> is for this portal.</summary>
+    public string ConnectionString => _postgreSql ?? $"Data Source={DatabasePath}";
 
     public string DatabasePath => Path.Combine(DataDirectory, "portal.db");
 
@@ -119,7 +130,11 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in TestCredentials.BootstrapSettings) builder.UseSetting(key, value);
         // Every level of every category, whatever the configured filters: a capture must not miss a line.
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace));
-        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={DatabasePath}");
+        builder.UseSetting(PortalDataLocation.ProviderKey, Provider.ToString());
+        builder.UseSetting("ConnectionStrings:Portal", ConnectionString);
+        if (_postgreSql is not null)
+            foreach (var (key, value) in TestDatabases.PostgreSqlSettings(_postgreSql)) builder.UseSetting(key, value);
+        builder.UseSetting("Database:DataDirectory", DataDirectory); // the engines' local state, on PostgreSQL too
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         if (Time is { } time) builder.ConfigureTestServices(services => services.AddSingleton(time));
         if (FakeSsm is { } ssm)
@@ -173,6 +188,15 @@ public class PortalAppFactory : WebApplicationFactory<Program>
             .First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1").TrimEnd('/');
     }
 
+    /// <summary>Options for a context of this portal's database made outside its services, e.g. with an interceptor of the test's.</summary>
+    public DbContextOptionsBuilder<PortalDbContext> NewContextOptions() => ContextOptionsFor(DataDirectory, Provider);
+
+    /// <summary>Options for the database of the portal whose folder is <paramref name="dataDirectory"/>, while no portal runs on it.</summary>
+    public static DbContextOptionsBuilder<PortalDbContext> ContextOptionsFor(string dataDirectory, DatabaseProvider provider) =>
+        provider == DatabaseProvider.PostgreSQL
+            ? new DbContextOptionsBuilder<PortalDbContext>().UseNpgsql(TestDatabases.PostgreSqlDatabase(dataDirectory))
+            : new DbContextOptionsBuilder<PortalDbContext>().UseSqlite($"Data Source={Path.Combine(dataDirectory, "portal.db")}");
+
     public PortalDbContext CreateDbContext() =>
         Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext();
 
@@ -182,7 +206,10 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         if (FakeSsm is not null) await FakeSsm.DisposeAsync();
         SqliteConnection.ClearAllPools();
         if (_ownsDirectory && !KeepData)
+        {
             try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+            if (_postgreSql is not null) TestDatabases.DropPostgreSqlDatabase(_postgreSql);
+        }
         GC.SuppressFinalize(this);
     }
 }
