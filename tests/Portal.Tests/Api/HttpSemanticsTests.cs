@@ -125,7 +125,8 @@ public sealed class HttpSemanticsTests : PortalApiTest
     [Fact]
     public async Task IfNoneMatch_CurrentClusterETag_Answers304WithoutBody()
     {
-        await Http.CreateClusterAsync(new { name = "cached" });
+        var created = await Http.CreateClusterAsync(new { name = "cached" });
+        await Http.WaitForOperationAsync((string)created["operation"]!["id"]!); // settled: its ETag no longer moves
         var first = await Http.GetAsync("/api/v1/clusters/cached", Ct);
 
         var again = await Conditional("/api/v1/clusters/cached", first.Headers.ETag!.Tag);
