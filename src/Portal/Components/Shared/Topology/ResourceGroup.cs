@@ -38,8 +38,6 @@ public sealed record ResourceGroup(string Key, string Title, int? Zone, IReadOnl
 
     public int Done => Rows.Count(r => r.State == ResourceState.Done);
 
-    public int Failed => Rows.Count(r => r.State == ResourceState.Failed);
-
     /// <summary>From the first start to the last finish in the group, once every resource in it has finished.</summary>
     public TimeSpan? Duration =>
         Rows.Count > 0 && Rows.All(r => r.State is ResourceState.Done or ResourceState.Failed && r.Duration is not null)
